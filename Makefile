@@ -1,0 +1,129 @@
+# falco-pipes: small programs for Falco alert streams.
+# Every directory in cmd/ is one program; common/ is one archive linked
+# into all of them.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CFLAGS ?= -O2 -g
+BATS ?= bats
+BATS_FLAGS ?=
+
+PKGS = libcjson libcurl yaml-0.1 libmicrohttpd
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
+FP_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon $(WARNINGS)
+FP_LIBS = -pthread
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+FP_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FP_LIBS += -fsanitize=address,undefined
+else
+BUILD ?= build
+endif
+
+PROGRAMS = $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
+BINARIES = $(addprefix $(BUILD)/,$(PROGRAMS))
+COMMON_OBJS = $(patsubst common/%.c,$(BUILD)/obj/common/%.o,$(wildcard common/*.c))
+TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+MANPAGES = $(wildcard man/*.[1-8])
+
+# Library flags are asked of pkg-config only when something is compiled,
+# so "make deps" works before the libraries are there.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+# Debian packages needed to build, test, benchmark and run the demo.
+DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
+	libyaml-dev libmicrohttpd-dev bats bats-assert bats-support \
+	python3 openssl jq mandoc ca-certificates
+
+all: $(BINARIES) $(TEST_TOOLS)
+
+deps:
+	@missing=; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "falco-pipes: missing packages:$$missing" >&2; \
+		echo "run: sudo apt-get install -y$$missing" >&2; \
+		exit 1; \
+	fi; \
+	echo "falco-pipes: installing:$$missing" >&2; \
+	apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $$missing
+
+# The build needs the libraries: check cheaply, install only if missing.
+$(BUILD)/.deps-ok:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null || $(MAKE) --no-print-directory deps
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(FP_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define program_rules
+$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.c)) $(BUILD)/libcommon.a
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(FP_LIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(FP_LIBS) $(LDLIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+check: all
+	@command -v $(BATS) >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
+	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) tests
+
+demo: all
+	@FALCO_PIPES_BUILD=$(abspath $(BUILD)) sh examples/demo.sh
+
+bench: all
+	@FALCO_PIPES_BUILD=$(abspath $(BUILD)) sh bench/run.sh
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(BINARIES) $(DESTDIR)$(BINDIR)
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	for p in $(PROGRAMS); do \
+		f=completions/bash/$$p; [ ! -f $$f ] || install -m 644 $$f $(DESTDIR)$(BASHCOMPDIR)/$$p; \
+		f=completions/zsh/_$$p; [ ! -f $$f ] || install -m 644 $$f $(DESTDIR)$(ZSHCOMPDIR)/_$$p; \
+		f=completions/fish/$$p.fish; [ ! -f $$f ] || install -m 644 $$f $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
+	done
+
+uninstall:
+	for p in $(PROGRAMS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1 \
+			$(DESTDIR)$(BASHCOMPDIR)/$$p $(DESTDIR)$(ZSHCOMPDIR)/_$$p \
+			$(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
+	done
+	rm -f $(DESTDIR)$(MANDIR)/man7/falco-pipes.7
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check demo bench lint-man install uninstall clean

@@ -1,0 +1,98 @@
+/*
+ * alert.h: the alert model. One line of Falco JSON is validated and
+ * indexed without being re-encoded: every value is kept as the exact
+ * bytes of its JSON token, so numbers such as output_fields["evt.time"]
+ * (int64 nanoseconds, beyond a double's 53 bits) stay exact, and the
+ * line itself can be passed on byte for byte.
+ *
+ * Field names follow Falco: rule, priority, source, hostname, output,
+ * time, tags, uuid (and message) are top-level keys; any other name
+ * (k8s.ns.name, proc.aname[2], ...) is a key of output_fields.
+ * A field that is absent or JSON null does not exist.
+ */
+#ifndef FP_ALERT_H
+#define FP_ALERT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum json_type {
+	JSON_ABSENT = 0,	/* also what a JSON null reads as */
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT
+};
+
+/* A JSON value as the bytes of its token; a string's raw includes quotes. */
+struct json_value {
+	enum json_type type;
+	const char *raw;
+	size_t raw_len;
+};
+
+struct json_member {
+	struct json_value key;	/* always a JSON_STRING */
+	struct json_value value;
+};
+
+struct alert {
+	const char *text;	/* the line, not owned */
+	size_t len;
+	struct json_member *top;	/* top-level members, in order */
+	size_t ntop, top_cap;
+	struct json_member *fields;	/* output_fields members, if an object */
+	size_t nfields, fields_cap;
+	struct buf scratch;	/* unescaped strings live here until the next parse */
+};
+
+#define ALERT_MAX_DEPTH 512
+
+void alert_init(struct alert *a);
+/*
+ * Validate (RFC 8259, nesting at most ALERT_MAX_DEPTH) and index a line.
+ * Returns 0, or -1 with *reason a static message such as
+ * "not a JSON object" or "invalid JSON at byte 17".
+ */
+int alert_parse(struct alert *a, const char *text, size_t len,
+    const char **reason);
+void alert_free(struct alert *a);
+
+/* JSON_ABSENT when absent or null */
+struct json_value alert_field(const struct alert *a, const char *name,
+    size_t name_len);
+/* convenience: the field as text (see json_text), NULL when absent */
+const char *alert_field_text(struct alert *a, const char *name, size_t *len);
+
+/*
+ * The value as text, as Falco prints it: a string unescaped, a number
+ * as its token, true/false, an array as its elements' texts joined by
+ * ",", an object as its JSON. Written to out (not reset first).
+ */
+void json_text(const struct json_value *v, struct buf *out);
+/* a JSON string's content, unescaped; points into raw when it has no escapes */
+const char *json_string(const struct json_value *v, struct buf *scratch,
+    size_t *len);
+/* iterate an array: *pos starts at 0; returns 1 and *elem, or 0 at the end */
+int json_array_next(const struct json_value *array, size_t *pos,
+    struct json_value *elem);
+
+/* severity: 0 debug .. 7 emergency; "info" accepted; -1 unknown */
+int priority_parse(const char *s, size_t len);
+/* the long name Falco prints ("Warning"), or NULL */
+const char *priority_name(int severity);
+int alert_severity(struct alert *a);	/* -1 when absent or unknown */
+
+/*
+ * Append to out the line with a member "key": value_json inserted
+ * before the closing brace of the top-level object; everything else
+ * byte for byte.
+ */
+void json_splice_member(const char *line, size_t len, const char *key,
+    const char *value_json, struct buf *out);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * http.h: one libcurl easy handle per client (so the connection is
+ * reused), with a per-request timeout, verified TLS, and a retry loop
+ * that retries only what can succeed later: 408, 429 (after Retry-After),
+ * 5xx, timeouts and connection errors, with capped exponential backoff
+ * and jitter. Every other answer is returned to the caller to judge.
+ * The URL's path and query are never printed: http_redact_url() gives
+ * the scheme and host only, for messages.
+ */
+#ifndef FP_HTTP_H
+#define FP_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+struct http_options {
+	double timeout;		/* seconds for a whole request; 0: 10 */
+	double connect_timeout;	/* 0: min(timeout, 10) */
+	int retries;		/* retries after the first try */
+	double backoff_initial;	/* seconds before the first retry; 0: 0.5 */
+	double backoff_max;	/* cap on one wait; 0: 30 */
+	const char *cacert;	/* PEM file of trusted CAs, or NULL */
+	const char *cacert_blob;	/* PEM text of trusted CAs, or NULL */
+	size_t cacert_blob_len;
+	const char *client_cert;	/* PEM file, or NULL */
+	const char *client_key;
+	const char *client_cert_blob;	/* PEM text, or NULL */
+	size_t client_cert_blob_len;
+	const char *client_key_blob;
+	size_t client_key_blob_len;
+	int insecure;		/* skip TLS verification (kubeconfig's option only) */
+	const char *user_agent;	/* NULL: "falco-pipes/VERSION" */
+	/* when non-NULL and set, waits between retries end early and no
+	 * further try is made */
+	volatile sig_atomic_t *stop;
+};
+
+struct http_header {
+	const char *name;
+	const char *value;
+};
+
+struct http_request {
+	const char *method;	/* "GET", "POST", "PATCH", ... */
+	const char *url;
+	const struct http_header *headers;	/* ends with a NULL name; may be NULL */
+	const char *body;	/* may be NULL */
+	size_t body_len;
+};
+
+struct http_response {
+	long status;		/* 0 when no answer was received */
+	char *body;		/* NUL-terminated, owned; capped at 1 MiB */
+	size_t body_len;
+	double retry_after;	/* seconds from Retry-After, 0 when absent */
+	int tries;		/* how many requests were made */
+	char error[256];	/* transport error text when status == 0 */
+};
+
+struct http_client;
+
+struct http_client *http_client_new(const struct http_options *options);
+void http_client_free(struct http_client *c);
+/* one try; 0 when an answer (any status) arrived, -1 on transport error */
+int http_send_once(struct http_client *c, const struct http_request *req,
+    struct http_response *resp);
+/*
+ * Tries until an answer that is not retryable, or retries run out.
+ * 0 when the final answer is 2xx, -1 otherwise (resp says why).
+ */
+int http_send(struct http_client *c, const struct http_request *req,
+    struct http_response *resp);
+void http_response_free(struct http_response *resp);
+int http_status_retryable(long status);
+/* "https://hooks.slack.com" for "https://hooks.slack.com/services/T/B/X" */
+void http_redact_url(const char *url, char *out, size_t out_size);
+/* global libcurl set-up; call once at start-up, before any thread */
+void http_global_init(void);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * lists.h: the "- list:" definitions of Falco rules files, read with
+ * libyaml, so conditions can name lists the user already keeps:
+ * "fd.sip in (website_ips)". As in Falco, an item naming a list defined
+ * earlier expands to that list's items.
+ */
+#ifndef FP_LISTS_H
+#define FP_LISTS_H
+
+#include <stddef.h>
+
+struct lists;
+
+struct lists *lists_new(void);
+/* 0, or -1 with a message "FILE:LINE: reason" in *error (caller frees) */
+int lists_load(struct lists *l, const char *path, char **error);
+/* the items of a list, as written in the rules file; NULL if no such list */
+const char *const *lists_find(const struct lists *l, const char *name,
+    size_t name_len, size_t *count);
+void lists_free(struct lists *l);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * opts.h: a program's options declared once, in one table, from which
+ * getopt_long's arrays and the --help text are both made.
+ */
+#ifndef FP_OPTS_H
+#define FP_OPTS_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+struct opt_spec {
+	const char *name;	/* long name, without "--" */
+	int key;		/* short option letter, or a value >= 256 */
+	int has_arg;		/* no_argument, required_argument, optional_argument */
+	const char *arg;	/* argument name shown in help, NULL when none */
+	const char *help;	/* one line */
+};
+
+/* The table ends with an entry whose name is NULL. */
+struct opt_parser {
+	struct option *longopts;
+	char *shortopts;
+};
+
+void opts_build(const struct opt_spec *specs, struct opt_parser *parser);
+void opts_free(struct opt_parser *parser);
+/* full help: the synopsis lines, a summary paragraph, then the options */
+void opts_help(FILE *out, const char *synopsis, const char *summary,
+    const struct opt_spec *specs);
+/* "falco-x: usage: SYNOPSIS" and "Try 'falco-x --help'." on stderr, exit 2 */
+void opts_usage(const char *synopsis) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * out.h: standard output for alert streams. Output is fully buffered,
+ * so bursts leave in large writes, and flushed whenever the program is
+ * about to wait for input, so a lone alert is never held back. A reader
+ * that went away (EPIPE) ends the program quietly with EXIT_PIPE.
+ */
+#ifndef FP_OUT_H
+#define FP_OUT_H
+
+#include <stddef.h>
+
+/* call once, before any output; also ignores SIGPIPE for the process */
+void out_init(void);
+void out_write(const void *p, size_t n);
+/* p (n bytes) followed by a newline */
+void out_line(const char *p, size_t n);
+void out_flush(void);
+/* flush and close standard output; exits EXIT_USAGE on a write error */
+void out_finish(void);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * reader.h: newline-delimited input from the files named on the command
+ * line ("-" or none: standard input). Lines are capped: a longer one is
+ * skipped with a warning "FILE:LINE: line longer than N bytes, skipped",
+ * so memory stays bounded. Empty lines are skipped; a CR before the
+ * newline is tolerated. A file that cannot be opened is reported and
+ * counted, and the next one is read.
+ */
+#ifndef FP_READER_H
+#define FP_READER_H
+
+#include <stddef.h>
+
+#define READER_DEFAULT_MAX_LINE (1024 * 1024)
+
+struct reader_line {
+	const char *text;	/* the line without '\n' and without a final '\r' */
+	size_t len;
+	size_t raw_len;		/* len plus the '\r' when there was one */
+	const char *file;	/* the name as given, "(standard input)" for "-" */
+	unsigned long lineno;	/* 1-based, counts every line including empty ones */
+};
+
+struct reader;
+
+/* files: NULL or nfiles == 0 means standard input */
+struct reader *reader_open(char *const *files, int nfiles, size_t max_line);
+/* hook called before every read that may block (out_flush, typically) */
+void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
+/* no warnings for long lines or unreadable files (they are still counted) */
+void reader_set_quiet(struct reader *r, int quiet);
+/* 1 and *line filled (valid until the next call), or 0 at the end of all input */
+int reader_next(struct reader *r, struct reader_line *line);
+unsigned long reader_long_lines(const struct reader *r);
+int reader_failed_files(const struct reader *r);
+void reader_close(struct reader *r);
+
+#endif
