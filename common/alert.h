@@ -48,6 +48,7 @@ struct alert {
 	struct json_member *fields;	/* output_fields members, if an object */
 	size_t nfields, fields_cap;
 	struct buf scratch;	/* unescaped strings live here until the next parse */
+	char reason[64];	/* why the last parse failed */
 };
 
 #define ALERT_MAX_DEPTH 512
@@ -55,8 +56,9 @@ struct alert {
 void alert_init(struct alert *a);
 /*
  * Validate (RFC 8259, nesting at most ALERT_MAX_DEPTH) and index a line.
- * Returns 0, or -1 with *reason a static message such as
- * "not a JSON object" or "invalid JSON at byte 17".
+ * Returns 0, or -1 with *reason (valid until the next parse) such as
+ * "not a JSON object", "nesting deeper than 512" or
+ * "invalid JSON at byte 17" (1-based).
  */
 int alert_parse(struct alert *a, const char *text, size_t len,
     const char **reason);
@@ -74,9 +76,15 @@ const char *alert_field_text(struct alert *a, const char *name, size_t *len);
  * ",", an object as its JSON. Written to out (not reset first).
  */
 void json_text(const struct json_value *v, struct buf *out);
-/* a JSON string's content, unescaped; points into raw when it has no escapes */
+/*
+ * A JSON string's content, unescaped (\uXXXX to UTF-8, lone surrogates
+ * to U+FFFD). Points into raw when there are no escapes, else into
+ * scratch, which is reset first: valid until scratch is used again.
+ */
 const char *json_string(const struct json_value *v, struct buf *scratch,
     size_t *len);
+/* 1 when the JSON string v, unescaped, is exactly s (n bytes) */
+int json_string_equals(const struct json_value *v, const char *s, size_t n);
 /* iterate an array: *pos starts at 0; returns 1 and *elem, or 0 at the end */
 int json_array_next(const struct json_value *array, size_t *pos,
     struct json_value *elem);
@@ -86,6 +94,15 @@ int priority_parse(const char *s, size_t len);
 /* the long name Falco prints ("Warning"), or NULL */
 const char *priority_name(int severity);
 int alert_severity(struct alert *a);	/* -1 when absent or unknown */
+
+/*
+ * An RFC 3339 time ("2023-05-25T13:44:05.478445995Z", any number of
+ * fraction digits, Z or +hh:mm) as nanoseconds since the epoch: 0, or
+ * -1 when it is not one.
+ */
+int time_parse_ns(const char *s, size_t len, long long *ns);
+/* the alert's "time" in nanoseconds: 0, or -1 when absent or malformed */
+int alert_time_ns(struct alert *a, long long *ns);
 
 /*
  * Append to out the line with a member "key": value_json inserted

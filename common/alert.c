@@ -1,0 +1,746 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alert.h"
+#include "xalloc.h"
+
+/*
+ * The scanner is a strict RFC 8259 validator that records where each
+ * member of the top-level object and of output_fields starts and ends.
+ * It never builds a tree, which is what lets falco-filter run at a
+ * fraction of grep's speed while still rejecting every malformed line.
+ */
+struct scan {
+	const char *p;
+	const char *end;
+	const char *start;
+	const char *error;
+	const char *error_at;
+	int depth;
+};
+
+static const char *const top_level_names[] = {
+	"rule", "priority", "source", "hostname", "output", "time", "tags",
+	"uuid", "message", NULL
+};
+
+static const char *const priority_names[] = {
+	"Debug", "Informational", "Notice", "Warning", "Error", "Critical",
+	"Alert", "Emergency"
+};
+
+static int scan_value(struct scan *s, struct json_value *v);
+
+static int
+fail(struct scan *s, const char *why)
+{
+	if (s->error == NULL) {
+		s->error = why;
+		s->error_at = s->p;
+	}
+	return -1;
+}
+
+static void
+skip_space(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/* nonzero when a word of 8 bytes holds '"', '\\' or a byte below 0x20 */
+static uint64_t
+word_needs_care(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t quote = w ^ (ones * '"');
+	uint64_t backslash = w ^ (ones * '\\');
+
+	return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+	    ((w - ones * 0x20) & ~w)) & highs;
+}
+
+static int
+scan_string(struct scan *s, struct json_value *v)
+{
+	const char *begin = s->p;
+
+	s->p++;
+	for (;;) {
+		while (s->end - s->p >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s->p, 8);
+			if (word_needs_care(w))
+				break;
+			s->p += 8;
+		}
+		if (s->p >= s->end)
+			return fail(s, "unterminated string");
+		unsigned char c = (unsigned char)*s->p;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return fail(s, "control character in string");
+		if (c != '\\') {
+			s->p++;
+			continue;
+		}
+		if (s->end - s->p < 2)
+			return fail(s, "unterminated string");
+		switch (s->p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			s->p += 2;
+			break;
+		case 'u':
+			if (s->end - s->p < 6 || !is_hex(s->p[2]) ||
+			    !is_hex(s->p[3]) || !is_hex(s->p[4]) ||
+			    !is_hex(s->p[5]))
+				return fail(s, "bad \\u escape");
+			s->p += 6;
+			break;
+		default:
+			s->p++;
+			return fail(s, "bad escape");
+		}
+	}
+	s->p++;
+	v->type = JSON_STRING;
+	v->raw = begin;
+	v->raw_len = (size_t)(s->p - begin);
+	return 0;
+}
+
+static int
+scan_digits(struct scan *s)
+{
+	const char *begin = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > begin ? 0 : fail(s, "bad number");
+}
+
+static int
+scan_number(struct scan *s, struct json_value *v)
+{
+	const char *begin = s->p;
+
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (scan_digits(s) < 0)
+		return -1;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (scan_digits(s) < 0)
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (scan_digits(s) < 0)
+			return -1;
+	}
+	v->type = JSON_NUMBER;
+	v->raw = begin;
+	v->raw_len = (size_t)(s->p - begin);
+	return 0;
+}
+
+static int
+scan_literal(struct scan *s, struct json_value *v, const char *word,
+    enum json_type type)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fail(s, "unexpected character");
+	v->type = type;
+	v->raw = s->p;
+	v->raw_len = n;
+	s->p += n;
+	return 0;
+}
+
+/*
+ * An object; when members is not NULL its members are recorded there
+ * (one level only: nested values are validated, not recorded).
+ */
+static int
+scan_object(struct scan *s, struct json_value *v, struct json_member **members,
+    size_t *count, size_t *cap)
+{
+	const char *begin = s->p;
+
+	if (++s->depth > ALERT_MAX_DEPTH)
+		return fail(s, "nesting deeper than 512");
+	s->p++;
+	skip_space(s);
+	if (s->p < s->end && *s->p == '}')
+		goto done;
+	for (;;) {
+		struct json_member m;
+
+		skip_space(s);
+		if (s->p >= s->end || *s->p != '"')
+			return fail(s, "expected a member name");
+		if (scan_string(s, &m.key) < 0)
+			return -1;
+		skip_space(s);
+		if (s->p >= s->end || *s->p != ':')
+			return fail(s, "expected ':'");
+		s->p++;
+		skip_space(s);
+		if (scan_value(s, &m.value) < 0)
+			return -1;
+		if (members != NULL) {
+			*members = xgrow(*members, cap, *count + 1,
+			    sizeof(**members));
+			(*members)[(*count)++] = m;
+		}
+		skip_space(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}')
+			break;
+		return fail(s, "expected ',' or '}'");
+	}
+done:
+	s->p++;
+	s->depth--;
+	v->type = JSON_OBJECT;
+	v->raw = begin;
+	v->raw_len = (size_t)(s->p - begin);
+	return 0;
+}
+
+static int
+scan_array(struct scan *s, struct json_value *v)
+{
+	const char *begin = s->p;
+
+	if (++s->depth > ALERT_MAX_DEPTH)
+		return fail(s, "nesting deeper than 512");
+	s->p++;
+	skip_space(s);
+	if (s->p < s->end && *s->p == ']')
+		goto done;
+	for (;;) {
+		struct json_value elem;
+
+		skip_space(s);
+		if (scan_value(s, &elem) < 0)
+			return -1;
+		skip_space(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']')
+			break;
+		return fail(s, "expected ',' or ']'");
+	}
+done:
+	s->p++;
+	s->depth--;
+	v->type = JSON_ARRAY;
+	v->raw = begin;
+	v->raw_len = (size_t)(s->p - begin);
+	return 0;
+}
+
+static int
+scan_value(struct scan *s, struct json_value *v)
+{
+	if (s->p >= s->end)
+		return fail(s, "unexpected end");
+	switch (*s->p) {
+	case '{':
+		return scan_object(s, v, NULL, NULL, NULL);
+	case '[':
+		return scan_array(s, v);
+	case '"':
+		return scan_string(s, v);
+	case 't':
+		return scan_literal(s, v, "true", JSON_TRUE);
+	case 'f':
+		return scan_literal(s, v, "false", JSON_FALSE);
+	case 'n':
+		return scan_literal(s, v, "null", JSON_NULL);
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return scan_number(s, v);
+		return fail(s, "unexpected character");
+	}
+}
+
+void
+alert_init(struct alert *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+void
+alert_free(struct alert *a)
+{
+	free(a->top);
+	free(a->fields);
+	buf_free(&a->scratch);
+	alert_init(a);
+}
+
+/* index the members of output_fields, when it is an object */
+static void
+index_output_fields(struct alert *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->ntop; i++) {
+		struct json_value *v = &a->top[i].value;
+		struct scan s = { v->raw, v->raw + v->raw_len, v->raw, NULL,
+		    NULL, 1 };
+		struct json_value ignored;
+
+		if (!json_string_equals(&a->top[i].key, "output_fields", 13))
+			continue;
+		if (v->type == JSON_OBJECT)
+			scan_object(&s, &ignored, &a->fields, &a->nfields,
+			    &a->fields_cap);
+		return;
+	}
+}
+
+int
+alert_parse(struct alert *a, const char *text, size_t len,
+    const char **reason)
+{
+	struct scan s = { text, text + len, text, NULL, NULL, 0 };
+	struct json_value root;
+
+	a->text = text;
+	a->len = len;
+	a->ntop = a->nfields = 0;
+	skip_space(&s);
+	if (s.p < s.end && *s.p != '{') {
+		if (scan_value(&s, &root) == 0) {
+			skip_space(&s);
+			if (s.p == s.end) {
+				*reason = "not a JSON object";
+				return -1;
+			}
+		} else if (strcmp(s.error, "nesting deeper than 512") == 0) {
+			*reason = s.error;
+			return -1;
+		}
+		s.error = NULL;
+		s.p = text;
+		skip_space(&s);
+	}
+	if (s.p >= s.end) {
+		fail(&s, "empty");
+	} else if (*s.p == '{' &&
+	    scan_object(&s, &root, &a->top, &a->ntop, &a->top_cap) == 0) {
+		skip_space(&s);
+		if (s.p == s.end) {
+			index_output_fields(a);
+			return 0;
+		}
+		fail(&s, "trailing characters");
+	} else {
+		fail(&s, "unexpected character");
+	}
+	a->ntop = 0;
+	if (strcmp(s.error, "nesting deeper than 512") == 0) {
+		*reason = s.error;
+		return -1;
+	}
+	snprintf(a->reason, sizeof(a->reason), "invalid JSON at byte %zu",
+	    (size_t)(s.error_at - text) + 1);
+	*reason = a->reason;
+	return -1;
+}
+
+int
+json_string_equals(const struct json_value *v, const char *s, size_t n)
+{
+	const char *body;
+	size_t len;
+
+	if (v->type != JSON_STRING)
+		return 0;
+	body = v->raw + 1;
+	len = v->raw_len - 2;
+	if (memchr(body, '\\', len) == NULL)
+		return len == n && memcmp(body, s, n) == 0;
+	{
+		struct buf scratch = BUF_INIT;
+		const char *text = json_string(v, &scratch, &len);
+		int equal = len == n && memcmp(text, s, n) == 0;
+
+		buf_free(&scratch);
+		return equal;
+	}
+}
+
+static int
+is_top_level_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; top_level_names[i] != NULL; i++)
+		if (strlen(top_level_names[i]) == len &&
+		    memcmp(top_level_names[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+struct json_value
+alert_field(const struct alert *a, const char *name, size_t name_len)
+{
+	const struct json_member *m = a->fields;
+	size_t i, n = a->nfields;
+	struct json_value absent = { JSON_ABSENT, NULL, 0 };
+
+	if (is_top_level_name(name, name_len)) {
+		m = a->top;
+		n = a->ntop;
+	}
+	for (i = 0; i < n; i++) {
+		if (!json_string_equals(&m[i].key, name, name_len))
+			continue;
+		if (m[i].value.type == JSON_NULL)
+			return absent;
+		return m[i].value;
+	}
+	return absent;
+}
+
+const char *
+alert_field_text(struct alert *a, const char *name, size_t *len)
+{
+	struct json_value v = alert_field(a, name, strlen(name));
+
+	if (v.type == JSON_ABSENT)
+		return NULL;
+	if (v.type == JSON_STRING)
+		return json_string(&v, &a->scratch, len);
+	buf_reset(&a->scratch);
+	json_text(&v, &a->scratch);
+	*len = a->scratch.len;
+	return buf_str(&a->scratch);
+}
+
+static unsigned
+hex_value(const char *p)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else
+			v |= (unsigned)(c - 'A' + 10);
+	}
+	return v;
+}
+
+static void
+add_utf8(struct buf *out, unsigned cp)
+{
+	char b[4];
+
+	if (cp < 0x80) {
+		buf_addc(out, (char)cp);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(out, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(out, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(out, b, 4);
+	}
+}
+
+/* append the unescaped content of a scanned (so well-formed) string */
+static void
+unescape_into(const char *p, size_t len, struct buf *out)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		unsigned cp;
+
+		if (bs == NULL) {
+			buf_add(out, p, (size_t)(end - p));
+			return;
+		}
+		buf_add(out, p, (size_t)(bs - p));
+		p = bs + 2;
+		switch (bs[1]) {
+		case 'b': buf_addc(out, '\b'); continue;
+		case 'f': buf_addc(out, '\f'); continue;
+		case 'n': buf_addc(out, '\n'); continue;
+		case 'r': buf_addc(out, '\r'); continue;
+		case 't': buf_addc(out, '\t'); continue;
+		case 'u': break;
+		default: buf_addc(out, bs[1]); continue;
+		}
+		cp = hex_value(bs + 2);
+		p = bs + 6;
+		if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
+		    p[0] == '\\' && p[1] == 'u') {
+			unsigned low = hex_value(p + 2);
+
+			if (low >= 0xdc00 && low <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (low - 0xdc00);
+				p += 6;
+			}
+		}
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			cp = 0xfffd;
+		add_utf8(out, cp);
+	}
+}
+
+const char *
+json_string(const struct json_value *v, struct buf *scratch, size_t *len)
+{
+	const char *body = v->raw + 1;
+	size_t n = v->raw_len - 2;
+
+	if (memchr(body, '\\', n) == NULL) {
+		*len = n;
+		return body;
+	}
+	buf_reset(scratch);
+	unescape_into(body, n, scratch);
+	*len = scratch->len;
+	return buf_str(scratch);
+}
+
+int
+json_array_next(const struct json_value *array, size_t *pos,
+    struct json_value *elem)
+{
+	struct scan s;
+
+	if (array->type != JSON_ARRAY)
+		return 0;
+	s.start = array->raw;
+	s.end = array->raw + array->raw_len - 1;	/* before ']' */
+	s.p = array->raw + (*pos == 0 ? 1 : *pos);
+	s.error = NULL;
+	s.depth = 0;
+	skip_space(&s);
+	if (s.p < s.end && *s.p == ',')
+		s.p++;
+	skip_space(&s);
+	if (s.p >= s.end)
+		return 0;
+	if (scan_value(&s, elem) < 0)
+		return 0;
+	*pos = (size_t)(s.p - array->raw);
+	return 1;
+}
+
+void
+json_text(const struct json_value *v, struct buf *out)
+{
+	struct json_value elem;
+	size_t pos = 0;
+	int first = 1;
+
+	switch (v->type) {
+	case JSON_ABSENT:
+	case JSON_NULL:
+		return;
+	case JSON_STRING:
+		unescape_into(v->raw + 1, v->raw_len - 2, out);
+		return;
+	case JSON_ARRAY:
+		while (json_array_next(v, &pos, &elem)) {
+			if (!first)
+				buf_addc(out, ',');
+			first = 0;
+			json_text(&elem, out);
+		}
+		return;
+	default:
+		buf_add(out, v->raw, v->raw_len);
+	}
+}
+
+int
+priority_parse(const char *s, size_t len)
+{
+	int i;
+
+	if (len == 4 && strncasecmp(s, "info", 4) == 0)
+		return 1;
+	for (i = 0; i < 8; i++)
+		if (strlen(priority_names[i]) == len &&
+		    strncasecmp(priority_names[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+priority_name(int severity)
+{
+	if (severity < 0 || severity > 7)
+		return NULL;
+	return priority_names[severity];
+}
+
+int
+alert_severity(struct alert *a)
+{
+	struct json_value v = alert_field(a, "priority", 8);
+	const char *s;
+	size_t len;
+
+	if (v.type != JSON_STRING)
+		return -1;
+	s = json_string(&v, &a->scratch, &len);
+	return priority_parse(s, len);
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+time_parse_ns(const char *s, size_t len, long long *ns)
+{
+	int year, mon, day, hour, min, sec, off = 0;
+	long long fraction = 0, scale = 1000000000LL;
+	size_t i = 19;
+	struct tm tm;
+
+	if (len < 20 || digits(s, 4, &year) || s[4] != '-' ||
+	    digits(s + 5, 2, &mon) || s[7] != '-' || digits(s + 8, 2, &day) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &hour) || s[13] != ':' ||
+	    digits(s + 14, 2, &min) || s[16] != ':' || digits(s + 17, 2, &sec))
+		return -1;
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 ||
+	    min > 59 || sec > 60)
+		return -1;
+	if (s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (scale > 1) {
+				scale /= 10;
+				fraction += (s[i] - '0') * scale;
+			}
+		}
+	}
+	if (i == len)
+		return -1;
+	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
+		off = 0;
+	} else if ((s[i] == '+' || s[i] == '-') && i + 6 == len &&
+	    s[i + 3] == ':') {
+		int oh, om;
+
+		if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om))
+			return -1;
+		off = (oh * 60 + om) * 60 * (s[i] == '-' ? -1 : 1);
+	} else {
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	*ns = ((long long)timegm(&tm) - off) * 1000000000LL + fraction;
+	return 0;
+}
+
+int
+alert_time_ns(struct alert *a, long long *ns)
+{
+	struct json_value v = alert_field(a, "time", 4);
+	const char *s;
+	size_t len;
+
+	if (v.type != JSON_STRING)
+		return -1;
+	s = json_string(&v, &a->scratch, &len);
+	return time_parse_ns(s, len, ns);
+}
+
+void
+json_splice_member(const char *line, size_t len, const char *key,
+    const char *value_json, struct buf *out)
+{
+	size_t brace = len, before;
+
+	while (brace > 0 && line[brace - 1] != '}')
+		brace--;
+	if (brace == 0) {
+		buf_add(out, line, len);
+		return;
+	}
+	brace--;
+	before = brace;
+	while (before > 0 && (line[before - 1] == ' ' ||
+	    line[before - 1] == '\t' || line[before - 1] == '\n' ||
+	    line[before - 1] == '\r'))
+		before--;
+	buf_add(out, line, brace);
+	if (before > 0 && line[before - 1] != '{')
+		buf_addc(out, ',');
+	buf_addc(out, '"');
+	buf_add_json_escaped(out, key, strlen(key));
+	buf_adds(out, "\":");
+	buf_adds(out, value_json);
+	buf_add(out, line + brace, len - brace);
+}

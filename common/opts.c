@@ -1,0 +1,105 @@
+#include <errno.h>
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "opts.h"
+#include "xalloc.h"
+
+void
+opts_build(const struct opt_spec *specs, struct opt_parser *parser)
+{
+	size_t n = 0, i, s = 0;
+
+	while (specs[n].name != NULL)
+		n++;
+	parser->longopts = xcalloc(n + 1, sizeof(*parser->longopts));
+	parser->shortopts = xmalloc(3 * n + 2);
+	/* a leading ':' would hide getopt's own messages; we want them */
+	parser->shortopts[s++] = '+';
+	for (i = 0; i < n; i++) {
+		parser->longopts[i].name = specs[i].name;
+		parser->longopts[i].has_arg = specs[i].has_arg;
+		parser->longopts[i].val = specs[i].key;
+		if (specs[i].key >= 256)
+			continue;
+		parser->shortopts[s++] = (char)specs[i].key;
+		if (specs[i].has_arg == required_argument)
+			parser->shortopts[s++] = ':';
+		else if (specs[i].has_arg == optional_argument) {
+			parser->shortopts[s++] = ':';
+			parser->shortopts[s++] = ':';
+		}
+	}
+	parser->shortopts[s] = '\0';
+}
+
+void
+opts_free(struct opt_parser *parser)
+{
+	free(parser->longopts);
+	free(parser->shortopts);
+}
+
+void
+opts_help(FILE *out, const char *synopsis, const char *summary,
+    const struct opt_spec *specs)
+{
+	const char *line = synopsis;
+	size_t i;
+
+	fprintf(out, "usage: ");
+	while (*line != '\0') {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(out, "%.*s\n", (int)len, line);
+		line += len;
+		if (*line == '\n')
+			line++;
+		if (*line != '\0')
+			fprintf(out, "       ");
+	}
+	fprintf(out, "\n%s\n\noptions:\n", summary);
+	for (i = 0; specs[i].name != NULL; i++) {
+		char left[64];
+		int n;
+
+		if (specs[i].key < 256)
+			n = snprintf(left, sizeof(left), "-%c, --%s",
+			    specs[i].key, specs[i].name);
+		else
+			n = snprintf(left, sizeof(left), "    --%s",
+			    specs[i].name);
+		if (specs[i].arg != NULL && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - (size_t)n,
+			    specs[i].has_arg == optional_argument ? "[=%s]" : "=%s",
+			    specs[i].arg);
+		if (strlen(left) > 26)
+			fprintf(out, "  %s\n  %-26s  %s\n", left, "",
+			    specs[i].help);
+		else
+			fprintf(out, "  %-26s  %s\n", left, specs[i].help);
+	}
+}
+
+void
+opts_usage(const char *synopsis)
+{
+	const char *line = synopsis;
+	int first = 1;
+
+	while (*line != '\0') {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(stderr, "%s: %s%.*s\n", program_invocation_short_name,
+		    first ? "usage: " : "       ", (int)len, line);
+		first = 0;
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	fprintf(stderr, "Try '%s --help'.\n", program_invocation_short_name);
+	exit(EXIT_USAGE);
+}

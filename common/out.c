@@ -1,0 +1,67 @@
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "out.h"
+
+/* big enough that a burst of alerts leaves in few write(2) calls */
+#define OUT_BUFFER_SIZE (64 * 1024)
+
+static void
+out_check(void)
+{
+	if (!ferror(stdout))
+		return;
+	if (errno == EPIPE)
+		_exit(EXIT_PIPE);
+	err(EXIT_USAGE, "standard output");
+}
+
+void
+out_init(void)
+{
+	/*
+	 * EPIPE instead of SIGPIPE: libcurl and OpenSSL write to sockets
+	 * too, and a dead reader of stdout must end us quietly, not as a
+	 * signal in the middle of an HTTP request.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOFBF, OUT_BUFFER_SIZE);
+}
+
+void
+out_write(const void *p, size_t n)
+{
+	if (fwrite_unlocked(p, 1, n, stdout) != n)
+		out_check();
+}
+
+void
+out_line(const char *p, size_t n)
+{
+	if (fwrite_unlocked(p, 1, n, stdout) != n ||
+	    putc_unlocked('\n', stdout) == EOF)
+		out_check();
+}
+
+void
+out_flush(void)
+{
+	if (fflush(stdout) == EOF)
+		out_check();
+}
+
+void
+out_finish(void)
+{
+	out_flush();
+	if (fclose(stdout) == EOF) {
+		if (errno == EPIPE)
+			_exit(EXIT_PIPE);
+		err(EXIT_USAGE, "standard output");
+	}
+}
