@@ -1,0 +1,140 @@
+/*
+ * route.h: what the files of falco-route share. main.c reads the
+ * options and runs the loop, routes.c turns route text (options or a
+ * routes file) into conditions and sink names, sink.c moves alerts into
+ * files, descriptors and commands, spool.c keeps what a full queue
+ * cannot hold.
+ */
+#ifndef FALCO_ROUTE_H
+#define FALCO_ROUTE_H
+
+#include <stddef.h>
+#include <poll.h>
+#include <sys/types.h>
+
+#include "cond.h"
+#include "lists.h"
+
+enum on_full { ON_FULL_SPOOL, ON_FULL_BLOCK, ON_FULL_DROP };
+
+enum sink_kind {
+	SINK_FILE,		/* PATH: appended, reopened on SIGHUP */
+	SINK_FD,		/* "-" (descriptor 1) and "&N" */
+	SINK_PIPE,		/* "|CMD": one long-lived /bin/sh -c CMD */
+	SINK_EXEC		/* "!CMD": /bin/sh -c CMD once per alert */
+};
+
+struct config {
+	size_t queue_max;	/* alerts waiting per sink before on_full */
+	enum on_full on_full;
+	const char *spool_dir;
+	int restart_max;	/* restarts of a |CMD without progress */
+	int max_procs;		/* !CMD runs at once, over all sinks */
+	double exec_timeout;	/* seconds; 0: no limit */
+	double drain_timeout;
+	int verbose;
+	int draining;		/* set at the end of input, not an option */
+};
+
+/* One alert line as a sink keeps it: the bytes read plus '\n'. */
+struct item {
+	char *data;
+	size_t len;
+};
+
+/* A FIFO of items; the first "sent" items are in a |CMD's pipe. */
+struct item_ring {
+	struct item *items;
+	size_t cap;		/* a power of two, or 0 */
+	size_t head;
+	size_t count;
+	size_t sent;
+	size_t sent_bytes;
+};
+
+/* Alerts that did not fit in a queue, in order, in a file. */
+struct spool {
+	int fd;			/* -1 until the first alert is spooled */
+	char *path;
+	off_t write_pos;
+	off_t read_pos;		/* file offset of readbuf's first byte */
+	unsigned long records;	/* written and not yet read back */
+	char *readbuf;
+	size_t read_len, read_cap;
+};
+
+struct sink {
+	char *name;		/* as the user wrote it */
+	enum sink_kind kind;
+	char *target;		/* path or command (in name), or NULL */
+	int fd;			/* write end; -1 when closed */
+	int orig_fd;		/* "&N", "-": the inherited descriptor, or -1 */
+	int broken;		/* a write failed: wait for the child to go */
+	size_t write_off;	/* bytes of the first pending item already written */
+	struct item_ring queue;
+	struct spool spool;
+	struct spool dead_letters;	/* undeliverable alerts, kept for the user */
+	unsigned long last_seq;	/* the last alert given, so routes never double it */
+	/* |CMD */
+	pid_t pid;
+	size_t pipe_capacity;
+	int tries;		/* starts since the last progress */
+	int progressed;		/* the running command consumed something */
+	double restart_at;	/* 0: none scheduled */
+	int closing;		/* its stdin was closed on purpose */
+	int dead;		/* gave up: everything goes to the dead letters */
+	/* PATH that was a FIFO with no reader yet, or could not be opened */
+	double reopen_at;
+	int reopen_errno;	/* the last open error, reported once */
+	int finished;
+	unsigned long delivered, spooled, dropped, failed;
+};
+
+struct route {
+	char *text;		/* the condition */
+	struct cond *cond;
+	const char *file;	/* routes file, or NULL for --when */
+	unsigned long lineno;
+	struct sink **sinks;
+	size_t nsinks;
+};
+
+/* routes.c */
+struct sink *sink_named(const char *name);
+struct sink **sinks_all(size_t *count);
+void route_add(const char *condition, const char *file, unsigned long lineno);
+void route_add_sink(const char *sink_name);
+void routes_read_file(const char *path);
+void routes_compile(const struct lists *lists);
+struct route *routes_all(size_t *count);
+void routes_free(void);
+
+/* sink.c */
+extern struct config config;
+double now_seconds(void);
+void sink_start(struct sink *s);
+void sink_give(struct sink *s, const char *line, size_t len);
+void sink_pump(struct sink *s);
+void sinks_service(void);
+int sinks_poll_fds(struct pollfd *fds, int max, double *timeout);
+void sinks_reap(void);
+void sinks_reopen_files(void);
+int sink_full(const struct sink *s);
+int sinks_try_finish(void);
+void sinks_abandon(void);
+int sinks_have_children(void);
+void sinks_free(void);
+void sink_summary(const struct sink *s);
+int sink_lost(const struct sink *s);
+size_t sinks_poll_max(void);
+void sinks_report_kept(void);
+void sinks_summary(void);
+
+/* spool.c */
+int spool_append(struct spool *sp, const char *tag, const char *data,
+    size_t len);
+int spool_take(struct spool *sp, struct item *item);
+void spool_reset_if_empty(struct spool *sp);
+void spool_close(struct spool *sp, int keep);
+
+#endif

@@ -1,0 +1,988 @@
+/*
+ * sink.c: the sinks of falco-route and the children behind them.
+ *
+ * Every sink has its own queue and a non-blocking descriptor, so a sink
+ * that stops reading holds up only itself. The loop in main.c calls
+ * sinks_service() whenever anything may have changed; writes that
+ * would block wait for poll().
+ *
+ * A "|CMD" sink remembers the alerts it wrote into the pipe until they
+ * are known to be read: unread bytes can never exceed the pipe's
+ * capacity, and when the command dies FIONREAD on the write end says how
+ * many bytes it left, so those alerts go to the next command first.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "exitcode.h"
+#include "xalloc.h"
+
+#include "route.h"
+
+#define RESTART_DELAY_FIRST 0.1
+#define RESTART_DELAY_MAX 10.0
+#define REOPEN_DELAY 0.1	/* a FIFO with no reader yet */
+#define REOPEN_DELAY_ERROR 1.0
+#define DRAIN_CHECK_DELAY 0.02	/* how often to ask a pipe if it was read */
+
+struct config config;
+extern char **environ;
+
+/* one run of a "!CMD" sink */
+struct run {
+	pid_t pid;
+	int fd;			/* its stdin, until the line is written */
+	struct sink *sink;
+	struct item line;
+	size_t off;
+	char *rule;		/* for messages, control characters removed */
+	double deadline;	/* 0: none */
+	int timed_out;
+	int abandoned;
+};
+
+static struct run *runs;
+static size_t nruns, runs_cap;
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the queue ---- */
+
+static struct item *ring_at(const struct item_ring *r, size_t i)
+{
+	return &r->items[(r->head + i) & (r->cap - 1)];
+}
+
+static void ring_push(struct item_ring *r, struct item item)
+{
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct item *items = xmalloc(cap * sizeof(*items));
+
+		for (size_t i = 0; i < r->count; i++)
+			items[i] = *ring_at(r, i);
+		free(r->items);
+		r->items = items;
+		r->cap = cap;
+		r->head = 0;
+	}
+	*ring_at(r, r->count++) = item;
+}
+
+static struct item ring_pop(struct item_ring *r)
+{
+	struct item item = *ring_at(r, 0);
+
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->count--;
+	return item;
+}
+
+static size_t pending(const struct sink *s)
+{
+	return s->queue.count - s->queue.sent;
+}
+
+static struct item item_copy(const char *line, size_t len)
+{
+	struct item item = { xmalloc(len + 1), len + 1 };
+
+	memcpy(item.data, line, len);
+	item.data[len] = '\n';
+	return item;
+}
+
+/* ---- what could not be delivered ---- */
+
+static void dead_letter(struct sink *s, const struct item *item)
+{
+	s->failed++;
+	spool_append(&s->dead_letters, "failed", item->data, item->len);
+}
+
+/* everything queued or spooled for s, to the dead letters */
+static void sink_give_up_queue(struct sink *s)
+{
+	struct item item;
+
+	while (s->queue.count > 0) {
+		item = ring_pop(&s->queue);
+		dead_letter(s, &item);
+		free(item.data);
+	}
+	s->queue.sent = s->queue.sent_bytes = 0;
+	s->write_off = 0;
+	while (spool_take(&s->spool, &item)) {
+		dead_letter(s, &item);
+		free(item.data);
+	}
+	spool_reset_if_empty(&s->spool);
+}
+
+static void sink_close_fds(struct sink *s)
+{
+	if (s->orig_fd == s->fd)
+		s->orig_fd = -1;
+	if (s->fd >= 0 && close(s->fd) < 0 && s->kind != SINK_PIPE)
+		warn("'%s'", s->name);
+	s->fd = -1;
+	if (s->orig_fd >= 0)
+		close(s->orig_fd);
+	s->orig_fd = -1;
+}
+
+/* a file or descriptor that cannot be written any more */
+static void sink_fail(struct sink *s, int error)
+{
+	warnx("'%s': %s", s->name, strerror(error));
+	s->dead = 1;
+	sink_close_fds(s);
+	sink_give_up_queue(s);
+}
+
+/* ---- children ---- */
+
+/* in the child: undo what the router set up for itself (reference §8.1) */
+static void child_exec(char *command, int stdin_fd, char **envp)
+{
+	static char shell[] = "sh", dash_c[] = "-c";
+	char *argv[] = { shell, dash_c, command, NULL };
+	sigset_t none;
+
+	setpgid(0, 0);
+	if (stdin_fd == 0)
+		fcntl(0, F_SETFD, 0);
+	else if (dup2(stdin_fd, 0) < 0)
+		_exit(126);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve("/bin/sh", argv, envp);
+	_exit(127);
+}
+
+/* /bin/sh -c command, stdin from a new pipe whose write end is *fd */
+static pid_t spawn(char *command, char **envp, int *fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		child_exec(command, p[0], envp);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	*fd = p[1];
+	return pid;
+}
+
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, size, "status %d", status);
+}
+
+/* ---- "|CMD" ---- */
+
+static void pipe_start(struct sink *s)
+{
+	s->restart_at = 0;
+	s->progressed = 0;
+	s->broken = 0;
+	s->pid = spawn(s->target, environ, &s->fd);
+	if (s->pid < 0) {
+		warn("'%s'", s->name);
+		s->pid = 0;
+		s->restart_at = now_seconds() + RESTART_DELAY_MAX;
+		return;
+	}
+	int capacity = fcntl(s->fd, F_GETPIPE_SZ);
+	s->pipe_capacity = capacity > 0 ? (size_t)capacity : 65536;
+}
+
+/*
+ * Forget the sent alerts that are surely read: those with at least
+ * "unread" bytes written after them (the pipe holds the last bytes).
+ */
+static void pipe_trim(struct sink *s, size_t unread)
+{
+	struct item_ring *q = &s->queue;
+
+	while (q->sent > 0) {
+		struct item *first = ring_at(q, 0);
+
+		if (q->sent_bytes - first->len + s->write_off < unread)
+			return;
+		q->sent--;
+		q->sent_bytes -= first->len;
+		free(first->data);
+		ring_pop(q);
+		s->delivered++;
+		s->progressed = 1;
+	}
+}
+
+/* how much the command has not read yet; everything when unknown */
+static size_t pipe_unread(const struct sink *s)
+{
+	int unread;
+
+	if (s->fd < 0 || ioctl(s->fd, FIONREAD, &unread) < 0)
+		return s->queue.sent_bytes + s->write_off;
+	return (size_t)unread;
+}
+
+static void pipe_confirm(struct sink *s)
+{
+	if (s->kind == SINK_PIPE && s->fd >= 0)
+		pipe_trim(s, pipe_unread(s));
+}
+
+static double restart_delay(int tries)
+{
+	double delay = RESTART_DELAY_FIRST;
+
+	while (tries-- > 0 && delay < RESTART_DELAY_MAX)
+		delay *= 2;
+	return delay < RESTART_DELAY_MAX ? delay : RESTART_DELAY_MAX;
+}
+
+static void pipe_died(struct sink *s, int status)
+{
+	char how[64];
+
+	describe_status(status, how, sizeof(how));
+	s->pid = 0;
+	if (s->fd >= 0) {
+		pipe_trim(s, pipe_unread(s));
+		close(s->fd);
+		s->fd = -1;
+	}
+	/* what it did not read goes to the next command first, in order */
+	s->queue.sent = s->queue.sent_bytes = 0;
+	s->write_off = 0;
+	if (s->closing) {
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			warnx("'%s': %s", s->name, how);
+		return;
+	}
+	if (s->progressed)
+		s->tries = 0;
+	if (s->tries >= config.restart_max) {
+		warnx("'%s': %s, giving up after %d restarts", s->name, how,
+		    s->tries);
+		s->dead = 1;
+		sink_give_up_queue(s);
+		return;
+	}
+	double delay = restart_delay(s->tries++);
+	warnx("'%s': %s, restarting in %gs", s->name, how, delay);
+	s->restart_at = now_seconds() + delay;
+}
+
+/* ---- "PATH" and descriptors ---- */
+
+static int file_open(struct sink *s)
+{
+	/* O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of
+	 * hanging the router, and later writes to it never block */
+	int fd = open(s->target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NONBLOCK, 0666);
+
+	if (fd < 0)
+		return -1;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = fd;
+	s->reopen_at = 0;
+	s->reopen_errno = 0;
+	return 0;
+}
+
+/* a FIFO nobody reads yet is tried again quietly; other errors are
+ * reported once each time they change */
+static void file_open_later(struct sink *s)
+{
+	int error = errno;
+
+	if (error != ENXIO && error != s->reopen_errno)
+		warn("'%s'", s->target);
+	s->reopen_errno = error;
+	s->reopen_at = now_seconds() +
+	    (error == ENXIO ? REOPEN_DELAY : REOPEN_DELAY_ERROR);
+}
+
+/*
+ * A pipe inherited from the shell gets a description of its own
+ * (/proc/self/fd reopens a pipe), made non-blocking without changing the
+ * one the shell and our children share.
+ */
+static void descriptor_open(struct sink *s)
+{
+	struct stat st;
+	char path[64];
+
+	fcntl(s->orig_fd, F_SETFD, FD_CLOEXEC);
+	s->fd = s->orig_fd;
+	if (fstat(s->orig_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->orig_fd);
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		s->fd = fd;
+}
+
+void sink_start(struct sink *s)
+{
+	switch (s->kind) {
+	case SINK_FILE:
+		if (file_open(s) < 0 && errno != ENXIO)
+			err(EXIT_USAGE, "'%s'", s->target);
+		if (s->fd < 0)
+			file_open_later(s);
+		break;
+	case SINK_FD:
+		descriptor_open(s);
+		break;
+	case SINK_PIPE:
+		pipe_start(s);
+		break;
+	case SINK_EXEC:
+		break;
+	}
+}
+
+void sinks_reopen_files(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct sink *s = sinks[i];
+
+		/* never in the middle of an alert */
+		if (s->kind != SINK_FILE || s->dead || s->finished ||
+		    s->write_off > 0)
+			continue;
+		if (file_open(s) < 0)
+			file_open_later(s);
+	}
+}
+
+/* ---- writing ---- */
+
+/* fill the queue back from the spool, oldest first */
+static void sink_refill(struct sink *s)
+{
+	struct item item;
+
+	while (pending(s) < config.queue_max && spool_take(&s->spool, &item))
+		ring_push(&s->queue, item);
+	spool_reset_if_empty(&s->spool);
+}
+
+static void sink_item_written(struct sink *s)
+{
+	struct item_ring *q = &s->queue;
+	struct item *item = ring_at(q, q->sent);
+
+	s->write_off = 0;
+	if (s->kind == SINK_PIPE) {
+		q->sent++;
+		q->sent_bytes += item->len;
+		pipe_trim(s, s->pipe_capacity);
+		return;
+	}
+	struct item done = ring_pop(q);
+	free(done.data);
+	s->delivered++;
+}
+
+static void sink_write_error(struct sink *s, int error)
+{
+	if (s->kind != SINK_PIPE) {
+		sink_fail(s, error);
+		return;
+	}
+	/* the command closed its input: end it, the restart resends */
+	s->broken = 1;
+	if (s->pid > 0)
+		kill(-s->pid, SIGTERM);
+}
+
+static void sink_write(struct sink *s)
+{
+	while (s->fd >= 0 && !s->broken && pending(s) > 0) {
+		struct item *item = ring_at(&s->queue, s->queue.sent);
+		ssize_t n = write(s->fd, item->data + s->write_off,
+		    item->len - s->write_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			sink_write_error(s, errno);
+			return;
+		}
+		s->write_off += (size_t)n;
+		if (s->write_off == item->len)
+			sink_item_written(s);
+		if (pending(s) < config.queue_max / 2 + 1)
+			sink_refill(s);
+	}
+}
+
+/* ---- "!CMD" ---- */
+
+static const char *const exec_env_fields[][2] = {
+	{ "FALCO_RULE", "rule" },
+	{ "FALCO_PRIORITY", "priority" },
+	{ "FALCO_TIME", "time" },
+	{ "FALCO_SOURCE", "source" },
+	{ "FALCO_HOSTNAME", "hostname" },
+	{ "FALCO_K8S_NS", "k8s.ns.name" },
+	{ "FALCO_K8S_POD", "k8s.pod.name" },
+	{ "FALCO_CONTAINER_ID", "container.id" },
+};
+#define N_EXEC_ENV (sizeof(exec_env_fields) / sizeof(exec_env_fields[0]))
+
+static int env_is_ours(const char *entry)
+{
+	for (size_t i = 0; i < N_EXEC_ENV; i++) {
+		size_t n = strlen(exec_env_fields[i][0]);
+
+		if (strncmp(entry, exec_env_fields[i][0], n) == 0 && entry[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The alert's fields reach the command only as environment values,
+ * never in its command line, so no alert text is ever parsed by a shell.
+ */
+static char **exec_environment(const struct item *line, char **rule)
+{
+	size_t n = 0, count = 0;
+	char **envp;
+	struct alert a;
+	const char *reason;
+	int parsed;
+
+	while (environ[count])
+		count++;
+	envp = xcalloc(count + N_EXEC_ENV + 1, sizeof(*envp));
+	for (size_t i = 0; i < count; i++)
+		if (!env_is_ours(environ[i]))
+			envp[n++] = xstrdup(environ[i]);
+	alert_init(&a);
+	parsed = alert_parse(&a, line->data, line->len - 1, &reason) == 0;
+	for (size_t i = 0; i < N_EXEC_ENV; i++) {
+		struct buf entry = BUF_INIT;
+		size_t len = 0;
+		const char *value = parsed ?
+		    alert_field_text(&a, exec_env_fields[i][1], &len) : NULL;
+
+		buf_printf(&entry, "%s=", exec_env_fields[i][0]);
+		if (value)
+			buf_add(&entry, value, len);
+		if (i == 0)
+			*rule = xstrdup(buf_str(&entry) + strlen("FALCO_RULE="));
+		envp[n++] = xstrdup(buf_str(&entry));
+		buf_free(&entry);
+	}
+	alert_free(&a);
+	for (char *p = *rule; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return envp;
+}
+
+static void environment_free(char **envp)
+{
+	for (char **p = envp; *p; p++)
+		free(*p);
+	free(envp);
+}
+
+static void run_write(struct run *run)
+{
+	while (run->fd >= 0 && run->off < run->line.len) {
+		ssize_t n = write(run->fd, run->line.data + run->off,
+		    run->line.len - run->off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0)
+			break;	/* EPIPE: the command did not want its input */
+		run->off += (size_t)n;
+	}
+	if (run->fd >= 0)
+		close(run->fd);
+	run->fd = -1;
+}
+
+static void run_start(struct sink *s)
+{
+	struct run *run;
+	char **envp;
+	char *rule = NULL;
+	struct item line = ring_pop(&s->queue);
+
+	envp = exec_environment(&line, &rule);
+	runs = xgrow(runs, &runs_cap, nruns + 1, sizeof(*runs));
+	run = &runs[nruns];
+	memset(run, 0, sizeof(*run));
+	run->pid = spawn(s->target, envp, &run->fd);
+	environment_free(envp);
+	if (run->pid < 0) {
+		warn("'%s'", s->name);
+		dead_letter(s, &line);
+		free(line.data);
+		free(rule);
+		return;
+	}
+	nruns++;
+	run->sink = s;
+	run->line = line;
+	run->rule = rule;
+	if (config.exec_timeout > 0)
+		run->deadline = now_seconds() + config.exec_timeout;
+	run_write(run);
+}
+
+static void run_reaped(size_t i, int status)
+{
+	struct run *run = &runs[i];
+	struct sink *s = run->sink;
+	char how[64];
+
+	if (run->fd >= 0)
+		close(run->fd);
+	if (run->timed_out)
+		snprintf(how, sizeof(how), "timed out after %gs", config.exec_timeout);
+	else
+		describe_status(status, how, sizeof(how));
+	if (run->abandoned) {
+		dead_letter(s, &run->line);
+	} else if (!run->timed_out && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		s->delivered++;
+	} else {
+		warnx("'%s': rule '%s': %s", s->name, run->rule, how);
+		dead_letter(s, &run->line);
+	}
+	free(run->line.data);
+	free(run->rule);
+	runs[i] = runs[--nruns];
+}
+
+static size_t sink_runs(const struct sink *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nruns; i++)
+		n += runs[i].sink == s;
+	return n;
+}
+
+/* ---- the loop's entry points ---- */
+
+void sink_pump(struct sink *s)
+{
+	if (s->dead)
+		return;
+	if (pending(s) < config.queue_max / 2 + 1)
+		sink_refill(s);
+	if (s->kind != SINK_EXEC) {
+		sink_write(s);
+		return;
+	}
+	while (pending(s) > 0 && nruns < (size_t)config.max_procs) {
+		run_start(s);
+		sink_refill(s);
+	}
+}
+
+/* a sink that cannot take the alert now: spool, drop, or queue anyway */
+static void sink_overflow(struct sink *s, const char *line, size_t len)
+{
+	static struct buf copy = BUF_INIT;
+
+	switch (config.on_full) {
+	case ON_FULL_DROP:
+		s->dropped++;
+		return;
+	case ON_FULL_BLOCK:
+		/* main.c reads no more input until this queue has room */
+		ring_push(&s->queue, item_copy(line, len));
+		return;
+	case ON_FULL_SPOOL:
+		buf_reset(&copy);
+		buf_add(&copy, line, len);
+		buf_addc(&copy, '\n');
+		if (spool_append(&s->spool, "spool", copy.data, copy.len) == 0)
+			s->spooled++;
+		else
+			s->failed++;
+		return;
+	}
+}
+
+/* the fast way for files: straight from the reader, one writev */
+static int sink_write_now(struct sink *s, const char *line, size_t len)
+{
+	struct iovec iov[2] = {
+		{ (void *)(uintptr_t)line, len },
+		{ (void *)(uintptr_t)"\n", 1 },
+	};
+	ssize_t n;
+
+	do
+		n = writev(s->fd, iov, 2);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN) {
+		sink_fail(s, errno);
+		return 1;
+	}
+	if (n == (ssize_t)len + 1) {
+		s->delivered++;
+		return 1;
+	}
+	ring_push(&s->queue, item_copy(line, len));
+	s->write_off = n > 0 ? (size_t)n : 0;
+	return 1;
+}
+
+/* line: the alert's bytes without its newline */
+void sink_give(struct sink *s, const char *line, size_t len)
+{
+	if (s->dead) {
+		struct item item = item_copy(line, len);
+
+		dead_letter(s, &item);
+		free(item.data);
+		return;
+	}
+	if (s->spool.records > 0 || pending(s) >= config.queue_max) {
+		sink_overflow(s, line, len);
+		sink_pump(s);
+		return;
+	}
+	if ((s->kind == SINK_FILE || s->kind == SINK_FD) && s->fd >= 0 &&
+	    pending(s) == 0 && sink_write_now(s, line, len))
+		return;
+	ring_push(&s->queue, item_copy(line, len));
+	sink_pump(s);
+}
+
+int sink_full(const struct sink *s)
+{
+	return !s->dead && pending(s) >= config.queue_max;
+}
+
+static void sink_timers(struct sink *s, double now)
+{
+	if (s->kind == SINK_PIPE && !s->dead && !s->closing && s->pid == 0 &&
+	    s->restart_at > 0 && now >= s->restart_at)
+		pipe_start(s);
+	if (s->kind == SINK_FILE && !s->dead && s->fd < 0 &&
+	    s->reopen_at > 0 && now >= s->reopen_at && file_open(s) < 0)
+		file_open_later(s);
+}
+
+void sinks_service(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+	double now = now_seconds();
+
+	for (size_t i = 0; i < n; i++) {
+		sink_timers(sinks[i], now);
+		sink_pump(sinks[i]);
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		run_write(&runs[i]);
+		if (runs[i].deadline > 0 && now >= runs[i].deadline &&
+		    !runs[i].timed_out) {
+			runs[i].timed_out = 1;
+			kill(-runs[i].pid, SIGKILL);
+		}
+	}
+}
+
+size_t sinks_poll_max(void)
+{
+	size_t n;
+
+	sinks_all(&n);
+	return n + (size_t)config.max_procs;
+}
+
+static void earliest(double *timeout, double at, double now)
+{
+	double wait = at > now ? at - now : 0;
+
+	if (at > 0 && (*timeout < 0 || wait < *timeout))
+		*timeout = wait;
+}
+
+/* descriptors to wait on; *timeout lowered to the next timer (< 0: none) */
+int sinks_poll_fds(struct pollfd *fds, int max, double *timeout)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+	double now = now_seconds();
+	int k = 0;
+
+	for (size_t i = 0; i < n && k < max; i++) {
+		struct sink *s = sinks[i];
+
+		if (s->dead || s->finished)
+			continue;
+		earliest(timeout, s->restart_at, now);
+		earliest(timeout, s->reopen_at, now);
+		if (s->fd >= 0 && !s->broken && pending(s) > 0 &&
+		    s->kind != SINK_EXEC)
+			fds[k++] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
+		if (config.draining && s->kind == SINK_PIPE && s->fd >= 0 &&
+		    pending(s) == 0 && s->queue.sent > 0)
+			earliest(timeout, now + DRAIN_CHECK_DELAY, now);
+	}
+	for (size_t i = 0; i < nruns && k < max; i++) {
+		if (runs[i].fd >= 0)
+			fds[k++] = (struct pollfd){ .fd = runs[i].fd, .events = POLLOUT };
+		if (!runs[i].timed_out)
+			earliest(timeout, runs[i].deadline, now);
+	}
+	return k;
+}
+
+void sinks_reap(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (sinks[i]->kind == SINK_PIPE && sinks[i]->pid == pid)
+				pipe_died(sinks[i], status);
+		for (size_t i = 0; i < nruns; i++)
+			if (runs[i].pid == pid) {
+				run_reaped(i, status);
+				break;
+			}
+	}
+}
+
+int sinks_have_children(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (sinks[i]->kind == SINK_PIPE && sinks[i]->pid > 0)
+			return 1;
+	return nruns > 0;
+}
+
+/* ---- the end ---- */
+
+static int sink_try_finish(struct sink *s)
+{
+	if (s->finished)
+		return 1;
+	if (s->dead) {
+		sink_close_fds(s);
+		if (s->kind != SINK_PIPE || s->pid == 0)
+			s->finished = 1;
+		return s->finished;
+	}
+	if (pending(s) > 0 || s->spool.records > 0)
+		return 0;
+	switch (s->kind) {
+	case SINK_FILE:
+	case SINK_FD:
+		sink_close_fds(s);
+		break;
+	case SINK_PIPE:
+		pipe_confirm(s);
+		if (s->queue.sent > 0)
+			return 0;
+		if (s->fd >= 0) {
+			close(s->fd);
+			s->fd = -1;
+		}
+		s->closing = 1;
+		s->restart_at = 0;
+		if (s->pid > 0)
+			return 0;
+		break;
+	case SINK_EXEC:
+		if (sink_runs(s) > 0)
+			return 0;
+		break;
+	}
+	s->finished = 1;
+	return 1;
+}
+
+/* 1 when every sink has taken everything and been closed */
+int sinks_try_finish(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+	int all = 1;
+
+	for (size_t i = 0; i < n; i++)
+		all &= sink_try_finish(sinks[i]);
+	return all && !sinks_have_children();
+}
+
+static void reap_all_blocking(void)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, 0)) > 0 || (pid < 0 && errno == EINTR))
+		if (pid > 0) {
+			size_t n;
+			struct sink **sinks = sinks_all(&n);
+
+			for (size_t i = 0; i < n; i++)
+				if (sinks[i]->pid == pid)
+					sinks[i]->pid = 0;
+			for (size_t i = 0; i < nruns; i++)
+				if (runs[i].pid == pid) {
+					run_reaped(i, status);
+					break;
+				}
+		}
+}
+
+/* the drain timeout passed: stop every sink that has not finished */
+void sinks_abandon(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct sink *s = sinks[i];
+
+		if (s->finished)
+			continue;
+		pipe_confirm(s);
+		if (s->kind == SINK_PIPE && s->pid > 0) {
+			if (s->closing)
+				warnx("'%s': still running after the drain timeout, killed",
+				    s->name);
+			kill(-s->pid, SIGKILL);
+		}
+		s->closing = 1;
+		sink_close_fds(s);
+		sink_give_up_queue(s);
+		s->finished = 1;
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		runs[i].abandoned = 1;
+		kill(-runs[i].pid, SIGKILL);
+	}
+	reap_all_blocking();
+}
+
+int sink_lost(const struct sink *s)
+{
+	return s->dropped > 0 || s->failed > 0;
+}
+
+void sink_summary(const struct sink *s)
+{
+	fprintf(stderr, "%s: '%s': %lu delivered, %lu spooled, %lu dropped, "
+	    "%lu failed\n", program_invocation_short_name, s->name, s->delivered, s->spooled,
+	    s->dropped, s->failed);
+}
+
+void sinks_summary(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		pipe_confirm(sinks[i]);
+		sink_summary(sinks[i]);
+	}
+}
+
+/* name the files that hold undelivered alerts, remove the empty spools */
+void sinks_report_kept(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct sink *s = sinks[i];
+
+		if (s->dead_letters.fd >= 0)
+			warnx("'%s': %lu undelivered alerts kept in '%s'", s->name,
+			    s->dead_letters.records, s->dead_letters.path);
+		spool_close(&s->dead_letters, 1);
+		spool_close(&s->spool, 0);
+	}
+}
+
+void sinks_free(void)
+{
+	size_t n;
+	struct sink **sinks = sinks_all(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct item_ring *q = &sinks[i]->queue;
+
+		while (q->count > 0)
+			free(ring_pop(q).data);
+		free(q->items);
+	}
+	free(runs);
+	runs = NULL;
+	nruns = runs_cap = 0;
+}
