@@ -32,11 +32,8 @@
 #include "route.h"
 
 static const char synopsis[] =
-    "falco-route [-v] [--first] [-d sink] [-f routes] [-l lists]\n"
-    "            [--queue n] [--on-full mode] [--spool-dir dir]\n"
-    "            [--restart-max n] [--max-procs n] [--exec-timeout seconds]\n"
-    "            [--drain-timeout seconds] [-w condition -t sink ...] ...\n"
-    "            [file ...]";
+    "falco-route [OPTIONS] [-w CONDITION -t SINK [-t SINK...]]... [FILE...]\n"
+    "falco-route [OPTIONS] -f ROUTES [FILE...]";
 
 static const char summary[] =
     "Send each alert to every sink of every route whose condition holds\n"
@@ -50,6 +47,7 @@ enum {
 	OPT_DRAIN_TIMEOUT = 256,
 	OPT_EXEC_TIMEOUT,
 	OPT_FIRST,
+	OPT_MAX_LINE_BYTES,
 	OPT_MAX_PROCS,
 	OPT_ON_FULL,
 	OPT_QUEUE,
@@ -84,6 +82,8 @@ static const struct opt_spec options[] = {
 	    "kill a !CMD run after SECONDS, 0 never (default 60)" },
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "SECONDS",
 	    "time to deliver what is queued at the end (default 10)" },
+	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE",
+	    "skip longer input lines, with a warning (default 1M)" },
 	{ "verbose", 'v', no_argument, NULL,
 	    "print each sink's summary at exit even when nothing was lost" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 	struct opt_parser parser;
 	const char *default_name = "-";
 	int have_route = 0, c;
+	size_t max_line = READER_DEFAULT_MAX_LINE;
 	struct reader_line line;
 
 	config = (struct config){
@@ -408,6 +409,10 @@ int main(int argc, char **argv)
 		case OPT_FIRST:
 			first_only = 1;
 			break;
+		case OPT_MAX_LINE_BYTES:
+			max_line = size_parse(optarg, 64, (size_t)1 << 30,
+			    "--max-line-bytes");
+			break;
 		case OPT_MAX_PROCS:
 			config.max_procs = (int)num_parse(optarg, 1, 4096, "--max-procs");
 			break;
@@ -450,7 +455,7 @@ int main(int argc, char **argv)
 
 	alert_init(&alert);
 	input_fd = input_descriptor(argv, argc);
-	reader = reader_open(argv, argc, READER_DEFAULT_MAX_LINE);
+	reader = reader_open(argv, argc, max_line);
 	reader_on_wait(reader, before_read, NULL);
 	for (;;) {
 		if (config.on_full == ON_FULL_BLOCK)
