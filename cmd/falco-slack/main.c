@@ -1,0 +1,850 @@
+/*
+ * falco-slack: post Falco alerts to a Slack (or Mattermost, Rocket.Chat,
+ * Discord /slack) incoming webhook and pass every alert through to
+ * standard output byte for byte.
+ *
+ * The reading thread writes alerts out and queues those to be posted;
+ * a sender thread posts them, at most --rate messages a period, and
+ * gathers what arrives in between into one digest message. The queue is
+ * bounded: a slow Slack slows the reader, it never loses an alert. What
+ * cannot be delivered is appended to the --dead-letter file.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "cond.h"
+#include "exitcode.h"
+#include "format.h"
+#include "http.h"
+#include "num.h"
+#include "opts.h"
+#include "out.h"
+#include "payload.h"
+#include "queue.h"
+#include "reader.h"
+#include "version.h"
+#include "xalloc.h"
+
+static const char synopsis[] =
+    "falco-slack [-nqV] [-c CHANNEL] [-f FORMAT] [-m TEMPLATE] [-p PRIORITY]\n"
+    "[-r N/SECONDS] [-t SECONDS] [-u URL] [-w COND] [OPTIONS] [FILE ...]";
+static const char summary[] =
+    "Post Falco alerts to a Slack incoming webhook (also Mattermost,\n"
+    "Rocket.Chat and Discord's /slack endpoint) and pass every alert\n"
+    "through to standard output. The webhook URL is read from\n"
+    "--webhook-url-file, $SLACK_WEBHOOK_URL or -u (visible in ps).";
+
+enum {
+	OPT_CACERT = 256,
+	OPT_DEAD_LETTER,
+	OPT_DIGEST_MAX,
+	OPT_DRAIN_TIMEOUT,
+	OPT_FOOTER,
+	OPT_ICON_EMOJI,
+	OPT_ICON_URL,
+	OPT_MATTERMOST,
+	OPT_QUEUE_SIZE,
+	OPT_RETRIES,
+	OPT_USERNAME,
+	OPT_WEBHOOK_URL_FILE
+};
+
+static const struct opt_spec options[] = {
+	{ "webhook-url", 'u', required_argument, "URL",
+	  "webhook URL (visible to other users in ps)" },
+	{ "webhook-url-file", OPT_WEBHOOK_URL_FILE, required_argument, "FILE",
+	  "read the webhook URL from FILE" },
+	{ "channel", 'c', required_argument, "CHANNEL",
+	  "post to CHANNEL instead of the webhook's own" },
+	{ "username", OPT_USERNAME, required_argument, "NAME",
+	  "post as NAME" },
+	{ "icon-emoji", OPT_ICON_EMOJI, required_argument, "EMOJI",
+	  "icon of the poster, as :emoji:" },
+	{ "icon-url", OPT_ICON_URL, required_argument, "URL",
+	  "icon of the poster, as an image URL" },
+	{ "footer", OPT_FOOTER, required_argument, "TEXT",
+	  "footer of each alert's attachment" },
+	{ "format", 'f', required_argument, "FORMAT",
+	  "attachment content: all (default), text or fields" },
+	{ "message", 'm', required_argument, "TEMPLATE",
+	  "top-level text from a %field template" },
+	{ "min-priority", 'p', required_argument, "PRIORITY",
+	  "post only alerts of PRIORITY or worse" },
+	{ "when", 'w', required_argument, "COND",
+	  "post only alerts that satisfy the condition COND" },
+	{ "mattermost", OPT_MATTERMOST, no_argument, NULL,
+	  "also neutralise plain @channel, @here and @all" },
+	{ "dry-run", 'n', no_argument, NULL,
+	  "print the payloads instead of the alerts; post nothing" },
+	{ "quiet", 'q', no_argument, NULL,
+	  "do not pass alerts through to standard output" },
+	{ "rate", 'r', required_argument, "N/SECONDS",
+	  "at most N messages per period (default 1/1)" },
+	{ "digest-max", OPT_DIGEST_MAX, required_argument, "N",
+	  "alerts shown in full in a digest (default 5, at most 99)" },
+	{ "retries", OPT_RETRIES, required_argument, "N",
+	  "retries after the first try (default 5)" },
+	{ "timeout", 't', required_argument, "SECONDS",
+	  "time allowed for one request (default 10)" },
+	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE",
+	  "append alerts that could not be delivered to FILE" },
+	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "SECONDS",
+	  "time to post what is queued at the end (default 30)" },
+	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N",
+	  "alerts waiting to be posted before reading pauses (default 10000)" },
+	{ "cacert", OPT_CACERT, required_argument, "FILE",
+	  "trust the CA certificates in FILE (PEM)" },
+	{ "help", 'h', no_argument, NULL, "print this help and exit" },
+	{ "version", 'V', no_argument, NULL, "print the version and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+struct config {
+	struct slack_style style;
+	char *webhook_url;
+	const char *webhook_url_file;
+	const char *dead_letter;
+	const char *cacert;
+	struct cond *when;
+	struct format *message;
+	int min_severity;	/* -1: all */
+	int dry_run;
+	int quiet;
+	long long rate_count;
+	double rate_seconds;
+	size_t digest_max;
+	int retries;
+	double timeout;
+	double drain_timeout;
+	size_t queue_size;
+};
+
+/* state shared by the reading, sending and signal-watching threads */
+static struct queue *alerts;
+static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t give_up;	/* drain time is over */
+static volatile sig_atomic_t stopping;	/* a signal asked us to end */
+static pthread_mutex_t dead_letter_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- options ---- */
+
+static char *
+read_url_file(const char *path)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	size_t len;
+
+	if (f == NULL)
+		err(EXIT_USAGE, "'%s'", path);
+	if (fgets(line, sizeof(line), f) == NULL)
+		errx(EXIT_USAGE, "'%s': no webhook URL in the file", path);
+	fclose(f);
+	len = strcspn(line, "\r\n");
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	return xstrndup(line, len);
+}
+
+static enum slack_format
+format_name(const char *name)
+{
+	if (strcmp(name, "all") == 0)
+		return SLACK_FORMAT_ALL;
+	if (strcmp(name, "text") == 0)
+		return SLACK_FORMAT_TEXT;
+	if (strcmp(name, "fields") == 0)
+		return SLACK_FORMAT_FIELDS;
+	warnx("--format: '%s': use all, text or fields", name);
+	opts_usage(synopsis);
+}
+
+static struct cond *
+when_parse(const char *text)
+{
+	struct cond_error error;
+	struct cond *c = cond_parse(text, NULL, &error);
+
+	if (c == NULL) {
+		cond_error_report(text, &error);
+		exit(EXIT_USAGE);
+	}
+	return c;
+}
+
+static struct format *
+message_parse(const char *text)
+{
+	const char *error;
+	struct format *f = format_compile(text, &error);
+
+	if (f == NULL)
+		errx(EXIT_USAGE, "--message: %s", error);
+	return f;
+}
+
+static void
+set_url(struct config *cf, const char *url, const char *from)
+{
+	if (cf->webhook_url != NULL)
+		errx(EXIT_USAGE, "%s: only one of -u and --webhook-url-file",
+		    from);
+	cf->webhook_url = xstrdup(url);
+}
+
+static void
+parse_option(struct config *cf, int key, const char *arg)
+{
+	switch (key) {
+	case 'c':
+		cf->style.channel = arg;
+		break;
+	case 'f':
+		cf->style.format = format_name(arg);
+		break;
+	case 'h':
+		opts_help(stdout, synopsis, summary, options);
+		exit(EXIT_OK);
+	case 'm':
+		cf->message = message_parse(arg);
+		break;
+	case 'n':
+		cf->dry_run = 1;
+		break;
+	case 'p':
+		cf->min_severity = priority_parse(arg, strlen(arg));
+		if (cf->min_severity < 0)
+			errx(EXIT_USAGE, "--min-priority: '%s': not a priority",
+			    arg);
+		break;
+	case 'q':
+		cf->quiet = 1;
+		break;
+	case 'r':
+		rate_parse(arg, &cf->rate_count, &cf->rate_seconds, "--rate");
+		break;
+	case 't':
+		cf->timeout = duration_parse(arg, 0.001, 3600, "--timeout");
+		break;
+	case 'u':
+		set_url(cf, arg, "-u");
+		break;
+	case 'V':
+		printf("falco-slack %s\n", FALCO_PIPES_VERSION);
+		exit(EXIT_OK);
+	case 'w':
+		cf->when = when_parse(arg);
+		break;
+	case OPT_CACERT:
+		cf->cacert = arg;
+		break;
+	case OPT_DEAD_LETTER:
+		cf->dead_letter = arg;
+		break;
+	case OPT_DIGEST_MAX:
+		cf->digest_max = (size_t)num_parse(arg, 1, DIGEST_SHOWN_MAX,
+		    "--digest-max");
+		break;
+	case OPT_DRAIN_TIMEOUT:
+		cf->drain_timeout = duration_parse(arg, 0, 86400,
+		    "--drain-timeout");
+		break;
+	case OPT_FOOTER:
+		cf->style.footer = arg;
+		break;
+	case OPT_ICON_EMOJI:
+		cf->style.icon_emoji = arg;
+		break;
+	case OPT_ICON_URL:
+		cf->style.icon_url = arg;
+		break;
+	case OPT_MATTERMOST:
+		cf->style.mattermost = 1;
+		break;
+	case OPT_QUEUE_SIZE:
+		cf->queue_size = (size_t)num_parse(arg, 1, 10000000,
+		    "--queue-size");
+		break;
+	case OPT_RETRIES:
+		cf->retries = (int)num_parse(arg, 0, 1000, "--retries");
+		break;
+	case OPT_USERNAME:
+		cf->style.username = arg;
+		break;
+	case OPT_WEBHOOK_URL_FILE:
+		if (cf->webhook_url != NULL)
+			errx(EXIT_USAGE, "--webhook-url-file: only one of -u and "
+			    "--webhook-url-file");
+		cf->webhook_url = read_url_file(arg);
+		break;
+	default:
+		opts_usage(synopsis);
+	}
+}
+
+static void
+check_url(struct config *cf)
+{
+	const char *env = getenv("SLACK_WEBHOOK_URL");
+
+	if (cf->webhook_url == NULL && env != NULL && env[0] != '\0')
+		cf->webhook_url = xstrdup(env);
+	if (cf->webhook_url == NULL) {
+		if (cf->dry_run)
+			return;
+		warnx("no webhook URL: use --webhook-url-file, "
+		    "$SLACK_WEBHOOK_URL or -u");
+		opts_usage(synopsis);
+	}
+	/* the URL is a secret: say what is wrong without printing it */
+	if (strncmp(cf->webhook_url, "https://", 8) != 0 &&
+	    strncmp(cf->webhook_url, "http://", 7) != 0)
+		errx(EXIT_USAGE, "the webhook URL must start with https:// "
+		    "or http://");
+}
+
+static int
+parse_options(struct config *cf, int argc, char **argv)
+{
+	struct opt_parser parser;
+	int key;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->min_severity = -1;
+	cf->rate_count = 1;
+	cf->rate_seconds = 1;
+	cf->digest_max = 5;
+	cf->retries = 5;
+	cf->timeout = 10;
+	cf->drain_timeout = 30;
+	cf->queue_size = 10000;
+	opts_build(options, &parser);
+	while ((key = getopt_long(argc, argv, parser.shortopts,
+	    parser.longopts, NULL)) != -1)
+		parse_option(cf, key, optarg);
+	opts_free(&parser);
+	cf->style.message = cf->message;
+	check_url(cf);
+	return optind;
+}
+
+/* ---- undeliverable alerts ---- */
+
+struct dead_letter {
+	int fd;			/* -1: no file */
+	const char *path;
+	unsigned long count;	/* alerts not delivered */
+	int write_failed;
+};
+
+static void
+dead_letter_open(struct dead_letter *dl, const char *path)
+{
+	dl->fd = -1;
+	dl->path = path;
+	dl->count = 0;
+	dl->write_failed = 0;
+	if (path == NULL)
+		return;
+	/* O_APPEND and one write per line keep lines whole with other writers */
+	dl->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (dl->fd < 0)
+		err(EXIT_USAGE, "'%s'", path);
+}
+
+static void
+write_all(struct dead_letter *dl, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(dl->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			if (!dl->write_failed)
+				warn("'%s'", dl->path);
+			dl->write_failed = 1;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+dead_letter_add(struct dead_letter *dl, const char *line, size_t len)
+{
+	char *copy;
+
+	/* the reader adds too, when a signal closed the queue under it */
+	pthread_mutex_lock(&dead_letter_lock);
+	dl->count++;
+	if (dl->fd >= 0) {
+		copy = xmalloc(len + 1);
+		memcpy(copy, line, len);
+		copy[len] = '\n';
+		write_all(dl, copy, len + 1);
+		free(copy);
+	}
+	pthread_mutex_unlock(&dead_letter_lock);
+}
+
+/* ---- the sender thread ---- */
+
+struct sender {
+	const struct config *cf;
+	struct http_client *client;
+	char host[256];		/* the URL without its secret path, for messages */
+	struct digest digest;
+	/* every line of the pending message, for the dead-letter file */
+	FILE *pending;
+	struct dead_letter dead;
+	struct alert alert;
+	double tokens;
+	struct timespec refilled;
+};
+
+static double
+seconds_since(const struct timespec *then)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - then->tv_sec) +
+	    (double)(now.tv_nsec - then->tv_nsec) / 1e9;
+}
+
+/* a token bucket: --rate N/SECONDS lets N messages go at once, then N a period */
+static void
+refill(struct sender *s)
+{
+	double per_second = (double)s->cf->rate_count / s->cf->rate_seconds;
+
+	s->tokens += seconds_since(&s->refilled) * per_second;
+	if (s->tokens > (double)s->cf->rate_count)
+		s->tokens = (double)s->cf->rate_count;
+	clock_gettime(CLOCK_MONOTONIC, &s->refilled);
+}
+
+static double
+seconds_to_next_token(struct sender *s)
+{
+	double per_second = (double)s->cf->rate_count / s->cf->rate_seconds;
+
+	refill(s);
+	if (s->tokens >= 1)
+		return 0;
+	return (1 - s->tokens) / per_second;
+}
+
+static void
+pending_add(struct sender *s, const char *line, size_t len)
+{
+	if (s->pending == NULL)
+		return;
+	if (fwrite(line, 1, len, s->pending) != len ||
+	    putc('\n', s->pending) == EOF)
+		warn("temporary file");
+}
+
+/* the pending message's lines go to the dead-letter file */
+static void
+pending_to_dead_letter(struct sender *s)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (s->pending == NULL) {
+		pthread_mutex_lock(&dead_letter_lock);
+		s->dead.count += s->digest.count;
+		pthread_mutex_unlock(&dead_letter_lock);
+		return;
+	}
+	rewind(s->pending);
+	while ((n = getline(&line, &cap, s->pending)) > 0)
+		dead_letter_add(&s->dead, line, (size_t)n - 1);
+	free(line);
+}
+
+static void
+pending_reset(struct sender *s)
+{
+	if (s->pending != NULL) {
+		rewind(s->pending);
+		if (ftruncate(fileno(s->pending), 0) != 0)
+			warn("temporary file");
+	}
+	digest_reset(&s->digest);
+}
+
+static void
+build_message(struct sender *s, struct buf *payload)
+{
+	const char *reason;
+
+	if (s->digest.count == 1 && alert_parse(&s->alert, s->digest.shown[0],
+	    s->digest.shown_len[0], &reason) == 0)
+		slack_payload(&s->cf->style, &s->alert, payload);
+	else
+		slack_digest_payload(&s->cf->style, &s->digest, payload);
+}
+
+/* Slack's answer body is one word ("channel_not_found"); keep it printable */
+static void
+answer_word(const struct http_response *resp, char *word, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; resp->body != NULL && i < resp->body_len && n + 1 < size &&
+	    i < 200; i++) {
+		unsigned char c = (unsigned char)resp->body[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		word[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	word[n] = '\0';
+}
+
+static void
+report_failure(struct sender *s, const struct http_response *resp)
+{
+	char word[128];
+	unsigned long n = (unsigned long)s->digest.count;
+	const char *noun = n == 1 ? "alert" : "alerts";
+
+	if (give_up && resp->tries == 0) {
+		warnx("'%s': drain timeout: %lu %s not delivered", s->host, n,
+		    noun);
+		return;
+	}
+	if (resp->status == 0) {
+		warnx("'%s': %s (%d %s): %lu %s not delivered", s->host,
+		    resp->error, resp->tries, resp->tries == 1 ? "try" : "tries",
+		    n, noun);
+		return;
+	}
+	answer_word(resp, word, sizeof(word));
+	warnx("'%s': %ld %s (%d %s): %lu %s not delivered", s->host,
+	    resp->status, word[0] != '\0' ? word : "(no reason given)",
+	    resp->tries, resp->tries == 1 ? "try" : "tries", n, noun);
+}
+
+static void
+post(struct sender *s, const struct buf *payload)
+{
+	static const struct http_header headers[] = {
+		{ "Content-Type", "application/json; charset=utf-8" },
+		{ NULL, NULL }
+	};
+	struct http_request req;
+	struct http_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	if (!give_up) {
+		req.method = "POST";
+		req.url = s->cf->webhook_url;
+		req.headers = headers;
+		req.body = payload->data;
+		req.body_len = payload->len;
+		if (http_send(s->client, &req, &resp) == 0) {
+			http_response_free(&resp);
+			return;
+		}
+	}
+	report_failure(s, &resp);
+	http_response_free(&resp);
+	pending_to_dead_letter(s);
+}
+
+/* with --dry-run only this thread writes to standard output */
+static void
+print_payload(const struct buf *payload)
+{
+	out_line(payload->data, payload->len);
+	out_flush();
+}
+
+/* one message for everything gathered since the last one */
+static void
+deliver(struct sender *s)
+{
+	struct buf payload = BUF_INIT;
+
+	if (s->digest.count == 0)
+		return;
+	build_message(s, &payload);
+	if (s->cf->dry_run)
+		print_payload(&payload);
+	else
+		post(s, &payload);
+	buf_free(&payload);
+	pending_reset(s);
+}
+
+static void
+gather(struct sender *s, struct queue_item *item)
+{
+	const char *reason;
+
+	/* the reader queued only alerts that parsed */
+	if (alert_parse(&s->alert, item->line, item->len, &reason) == 0) {
+		digest_add(&s->digest, &s->alert, item->line, item->len);
+		pending_add(s, item->line, item->len);
+	}
+	free(item->line);
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct queue_item item;
+	double wait;
+	int rc;
+
+	for (;;) {
+		/* past the drain time, failing fast beats waiting for a slot */
+		if (s->digest.count > 0 &&
+		    (give_up || seconds_to_next_token(s) == 0)) {
+			s->tokens -= 1;
+			deliver(s);
+			continue;
+		}
+		wait = s->digest.count > 0 ? seconds_to_next_token(s) : -1;
+		rc = queue_pop(alerts, &item, wait);
+		if (rc == 1)
+			gather(s, &item);
+		else if (rc < 0)
+			break;
+	}
+	/* the end of input: what is gathered goes now, whatever the rate */
+	deliver(s);
+	return NULL;
+}
+
+static void
+sender_init(struct sender *s, const struct config *cf)
+{
+	struct http_options ho;
+
+	memset(s, 0, sizeof(*s));
+	s->cf = cf;
+	alert_init(&s->alert);
+	digest_init(&s->digest, cf->digest_max);
+	dead_letter_open(&s->dead, cf->dead_letter);
+	/* a digest may stand for thousands of alerts: their lines wait on disk */
+	if (cf->dead_letter != NULL && (s->pending = tmpfile()) == NULL)
+		err(EXIT_USAGE, "temporary file");
+	s->tokens = (double)cf->rate_count;
+	clock_gettime(CLOCK_MONOTONIC, &s->refilled);
+	if (cf->dry_run)
+		return;
+	http_redact_url(cf->webhook_url, s->host, sizeof(s->host));
+	memset(&ho, 0, sizeof(ho));
+	ho.timeout = cf->timeout;
+	ho.retries = cf->retries;
+	ho.cacert = cf->cacert;
+	ho.stop = &give_up;
+	s->client = http_client_new(&ho);
+}
+
+static void
+sender_free(struct sender *s)
+{
+	http_client_free(s->client);
+	alert_free(&s->alert);
+	digest_reset(&s->digest);
+	if (s->pending != NULL)
+		fclose(s->pending);
+	if (s->dead.fd >= 0 && close(s->dead.fd) != 0) {
+		warn("'%s'", s->dead.path);
+		s->dead.write_failed = 1;
+	}
+}
+
+/* ---- the end: drain, report, exit ---- */
+
+static struct sender sender;
+static pthread_t sender_thread;
+static const struct config *config;
+
+static void
+join_within(double seconds)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)seconds;
+	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	if (pthread_timedjoin_np(sender_thread, NULL, &deadline) == 0)
+		return;
+	/* what is still queued is dead-lettered without another try */
+	give_up = 1;
+	pthread_join(sender_thread, NULL);
+}
+
+/* called with output_lock held, by whichever comes first: EOF or a signal */
+static void __attribute__((noreturn))
+finish(int status)
+{
+	queue_close(alerts);
+	join_within(config->drain_timeout);
+	sender_free(&sender);
+	if (sender.dead.count > 0) {
+		if (config->dead_letter != NULL)
+			warnx("%lu %s not delivered, appended to '%s'",
+			    sender.dead.count,
+			    sender.dead.count == 1 ? "alert" : "alerts",
+			    config->dead_letter);
+		else
+			warnx("%lu %s not delivered", sender.dead.count,
+			    sender.dead.count == 1 ? "alert" : "alerts");
+		status = EXIT_FAILED;
+	}
+	if (sender.dead.write_failed)
+		status = EXIT_FAILED;
+	out_finish();
+	exit(status);
+}
+
+static void *
+signal_main(void *arg)
+{
+	sigset_t *signals = arg;
+	int sig;
+
+	while (sigwait(signals, &sig) != 0)
+		continue;
+	stopping = 1;
+	/* a reader blocked on a full queue lets go */
+	queue_close(alerts);
+	/* wait until the reader is between alerts, then end from here */
+	pthread_mutex_lock(&output_lock);
+	finish(EXIT_OK);
+}
+
+static void
+flush_before_wait(void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&output_lock);
+	out_flush();
+	pthread_mutex_unlock(&output_lock);
+}
+
+/* ---- the reading thread ---- */
+
+static int
+wanted(const struct config *cf, struct alert *a)
+{
+	if (cf->min_severity >= 0 && alert_severity(a) < cf->min_severity)
+		return 0;
+	if (cf->when != NULL && !cond_eval(cf->when, a))
+		return 0;
+	return 1;
+}
+
+static void
+queue_alert(const struct reader_line *line)
+{
+	if (queue_push(alerts, line->text, line->len, 0) == 0)
+		return;
+	/* the queue is full: what was read leaves before we wait */
+	out_flush();
+	if (queue_push(alerts, line->text, line->len, 1) == 0)
+		return;
+	/* closed by a signal: this one is kept, not posted */
+	dead_letter_add(&sender.dead, line->text, line->len);
+}
+
+static void
+handle_line(const struct config *cf, struct alert *a,
+    const struct reader_line *line)
+{
+	const char *reason;
+
+	if (!cf->quiet && !cf->dry_run)
+		out_line(line->text, line->raw_len);
+	if (alert_parse(a, line->text, line->len, &reason) != 0) {
+		warnx("%s:%lu: %s", line->file, line->lineno, reason);
+		return;
+	}
+	if (wanted(cf, a))
+		queue_alert(line);
+}
+
+static void
+start_threads(sigset_t *signals)
+{
+	pthread_t watcher;
+
+	/* every thread inherits the mask; only the watcher takes the signals */
+	sigemptyset(signals);
+	sigaddset(signals, SIGINT);
+	sigaddset(signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, signals, NULL);
+	if (pthread_create(&sender_thread, NULL, sender_main, &sender) != 0 ||
+	    pthread_create(&watcher, NULL, signal_main, signals) != 0)
+		errx(EXIT_USAGE, "cannot start a thread");
+	pthread_detach(watcher);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config cf;
+	static sigset_t signals;
+	struct reader *in;
+	struct reader_line line;
+	struct alert a;
+	int first;
+
+	out_init();
+	first = parse_options(&cf, argc, argv);
+	config = &cf;
+	http_global_init();
+	sender_init(&sender, &cf);
+	alerts = queue_new(cf.queue_size);
+	in = reader_open(argv + first, argc - first, READER_DEFAULT_MAX_LINE);
+	if (!cf.dry_run)
+		reader_on_wait(in, flush_before_wait, NULL);
+	alert_init(&a);
+	start_threads(&signals);
+
+	while (reader_next(in, &line)) {
+		pthread_mutex_lock(&output_lock);
+		if (stopping) {
+			pthread_mutex_unlock(&output_lock);
+			break;
+		}
+		handle_line(&cf, &a, &line);
+		pthread_mutex_unlock(&output_lock);
+	}
+
+	pthread_mutex_lock(&output_lock);
+	if (stopping) {
+		/* the signal watcher ends the program */
+		pthread_mutex_unlock(&output_lock);
+		for (;;)
+			pause();
+	}
+	alert_free(&a);
+	finish(reader_failed_files(in) > 0 ? EXIT_USAGE : EXIT_OK);
+}

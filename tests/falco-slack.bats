@@ -1,0 +1,411 @@
+#!/usr/bin/env bats
+# falco-slack against a real HTTP(S) receiver on 127.0.0.1 that records
+# every request and replays scripted answers (tests/lib/slack-receiver.py).
+load test_helper
+bats_require_minimum_version 1.5.0
+
+SLACK=$FIXTURES/slack
+SECRET_PATH=/services/T0001/B0001/XsecretXtokenX
+
+setup() {
+	RECV=$BATS_TEST_TMPDIR/recv
+	mkdir -p "$RECV"
+	unset SLACK_WEBHOOK_URL
+}
+
+teardown() {
+	if [ -n "${RECEIVER_PID:-}" ]; then
+		kill "$RECEIVER_PID" 2>/dev/null || true
+		wait "$RECEIVER_PID" 2>/dev/null || true
+	fi
+}
+
+# start_receiver [--tls CERT KEY] [ANSWER...]: sets $URL and $SLACK_WEBHOOK_URL
+start_receiver() {
+	local scheme=http
+	[ "${1:-}" != --tls ] || scheme=https
+	python3 "$BATS_TEST_DIRNAME/lib/slack-receiver.py" "$RECV" "$@" 3>&- &
+	RECEIVER_PID=$!
+	wait_for_file "$RECV/port"
+	URL="$scheme://127.0.0.1:$(cat "$RECV/port")$SECRET_PATH"
+	export SLACK_WEBHOOK_URL=$URL
+}
+
+# requests: how many requests the receiver recorded
+requests() {
+	if [ -f "$RECV/log" ]; then wc -l <"$RECV/log"; else echo 0; fi
+}
+
+# body N [JQ]: what the receiver got in request N, through jq
+body() {
+	jq -r "${2:-.}" "$RECV/$1.body"
+}
+
+@test "--help prints the options on standard output and exits 0" {
+	run -0 --separate-stderr falco-slack --help
+	assert_line --index 0 --partial "usage: falco-slack"
+	assert_output --partial "--webhook-url-file=FILE"
+	assert_output --partial "--dead-letter=FILE"
+	[ -z "$stderr" ]
+}
+
+@test "--version prints the toolkit version" {
+	run -0 falco-slack --version
+	assert_output "falco-slack 0.1.0"
+}
+
+@test "an unknown option is a usage error with status 2" {
+	run -2 --separate-stderr falco-slack --no-such-option
+	assert_equal "${stderr_lines[1]}" "falco-slack: usage: falco-slack [-nqV] [-c CHANNEL] [-f FORMAT] [-m TEMPLATE] [-p PRIORITY]"
+}
+
+@test "without a webhook URL falco-slack refuses to start" {
+	run -2 --separate-stderr falco-slack </dev/null
+	assert_equal "${stderr_lines[0]}" "falco-slack: no webhook URL: use --webhook-url-file, \$SLACK_WEBHOOK_URL or -u"
+}
+
+@test "a webhook URL that is not http or https is refused without being printed" {
+	SLACK_WEBHOOK_URL=ftp://host/secret-part run -2 --separate-stderr falco-slack </dev/null
+	assert_equal "$stderr" "falco-slack: the webhook URL must start with https:// or http://"
+}
+
+@test "a bad --rate is a usage error" {
+	run -2 --separate-stderr falco-slack -n --rate fast </dev/null
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "falco-slack: --rate: 'fast': invalid rate (use N/DURATION, as 1/1s)"
+}
+
+@test "every alert passes through to standard output byte for byte" {
+	start_receiver
+	run -0 --separate-stderr falco-slack --rate 100/1 "$SAMPLES"
+	diff <(printf '%s\n' "$output") "$SAMPLES"
+	[ -z "$stderr" ]
+}
+
+@test "-q passes nothing through but still posts" {
+	start_receiver
+	run -0 --separate-stderr falco-slack -q "$SAMPLES"
+	assert_output ""
+	[ "$(requests)" -ge 1 ]
+}
+
+@test "the alert is POSTed as JSON to the webhook path" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 1
+	assert_equal "$(head -n 1 "$RECV/1.head")" "POST $SECRET_PATH"
+	grep -qx 'Content-Type: application/json; charset=utf-8' "$RECV/1.head"
+	grep -qx 'User-Agent: falco-pipes/0.1.0' "$RECV/1.head"
+}
+
+@test "the attachment has Falcosidekick's fields in Falcosidekick's order" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	run -0 body 1 '.attachments[0].fields[] | "\(.title)=\(.value) \(.short)"'
+	assert_output - <<'EOF'
+rule=Terminal shell in container true
+priority=Critical true
+source=syscall true
+hostname=falco-xczjd true
+tags=container, mitre_execution, shell true
+container.id=ee97d9c4186f true
+container.image.repository=docker.io/library/alpine true
+k8s.ns.name=default true
+k8s.pod.name=kubecon true
+proc.cmdline=sh -c clear; (bash || ash || sh) true
+proc.name=sh true
+proc.pname=runc true
+user.name=root true
+time=2023-05-25 13:44:05.478445995 +0000 UTC false
+EOF
+}
+
+@test "the attachment is coloured by priority and carries the output as text" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '.attachments[0].color')" "#ff5400"
+	assert_equal "$(body 1 '.attachments[0].text')" "$(sample 1 | jq -r .output)"
+	assert_equal "$(body 1 '.attachments[0].fallback')" "$(sample 1 | jq -r .output)"
+}
+
+@test "a plain top-level text is always present" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 .text)" "Critical: Terminal shell in container"
+}
+
+@test "--message sets the top-level text from a Falco-style template" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q -m '%priority on %hostname: %k8s.ns.name/%k8s.pod.name %no.such' "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 .text)" "Critical on falco-xczjd: default/kubecon &lt;NA&gt;"
+}
+
+@test "--format text sends the output with null fields and no footer" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --format text --footer F "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '.attachments[0] | [.fields, has("footer"), (.text | length > 0)] | @json')" '[null,false,true]'
+}
+
+@test "--format fields sends fields and footer without the attachment text" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --format fields --footer F "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '.attachments[0] | [has("text"), .footer, (.fields | length)] | @json')" '[false,"F",14]'
+}
+
+@test "--channel, --username, --icon-emoji and --footer reach the payload" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q -c '#sec' --username Falco --icon-emoji :falco: --footer falco-pipes "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '[.channel, .username, .icon_emoji, .attachments[0].footer] | @json')" '["#sec","Falco",":falco:","falco-pipes"]'
+}
+
+@test "the payload turns unfurling off and never asks for link_names or parse" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '[.unfurl_links, .unfurl_media, has("link_names"), has("parse")] | @json')" '[false,false,false,false]'
+}
+
+@test "a hostile alert can neither mention anyone nor make a link" {
+	start_receiver
+	run -0 falco-slack -q "$SLACK/hostile.ndjson"
+	assert_equal "$(body 1 '.attachments[0].text')" '12:00:00.000000000: Warning hostile cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	assert_equal "$(body 1 .text)" 'Warning: Hostile &lt;!here&gt; rule'
+	run -0 body 1 '.attachments[0].fields[] | "\(.title)=\(.value)"'
+	assert_line 'rule=Hostile &lt;!here&gt; rule'
+	assert_line 'tags=&lt;!everyone&gt;'
+	assert_line '&lt;!subteam^S1|team&gt;=x'
+	assert_line 'proc.cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	# no unescaped "<" anywhere in what was sent
+	run ! grep -F '<' "$RECV/1.body"
+}
+
+@test "--mattermost neutralises plain @channel, @here and @all" {
+	start_receiver
+	run -0 falco-slack -q --mattermost "$SLACK/mentions.ndjson"
+	zwsp=$(printf '\342\200\213')
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @${zwsp}channel @${zwsp}here @${zwsp}ALL and mail@example.com"
+	assert_equal "$(body 1 '.attachments[0].fields[] | select(.title == "proc.cmdline") | .value')" "echo @${zwsp}channel"
+}
+
+@test "without --mattermost a plain @channel is left alone" {
+	start_receiver
+	run -0 falco-slack -q "$SLACK/mentions.ndjson"
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @channel @here @ALL and mail@example.com"
+}
+
+@test "invalid UTF-8 in an alert still gives valid JSON with replacement characters" {
+	start_receiver
+	run -0 falco-slack -q --rate 10/1 "$SLACK/bad-utf8.ndjson"
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 1 '.attachments[0].text')" 'lone surrogate � and nul � end'
+	assert_equal "$(body 2 '.attachments[0].text')" 'raw bytes �� here'
+	python3 -c 'import sys; [open(f, "rb").read().decode("utf-8") for f in sys.argv[1:]]' "$RECV/1.body" "$RECV/2.body"
+}
+
+@test "text over Slack's limit is cut on a character boundary with a visible marker" {
+	start_receiver
+	long=$(printf 'é%.0s' $(seq 5000))
+	printf '{"output":"%s","priority":"Notice","rule":"Long","time":"2025-05-07T12:00:00Z"}\n' "$long" >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '.attachments[0].text | length')" 3000
+	assert_equal "$(body 1 '.attachments[0].text | .[-12:]')" '…[truncated]'
+}
+
+@test "-p posts only alerts of that priority or worse and passes all through" {
+	start_receiver
+	run -0 falco-slack -p error --rate 100/1 "$SAMPLES"
+	assert_equal "${#lines[@]}" 16
+	run -0 jq -r '.text' "$RECV"/*.body
+	assert_output "$(jq -r 'select(.priority == "Critical" or .priority == "Error") | "\(.priority): \(.rule)"' "$SAMPLES")"
+}
+
+@test "-w posts only alerts that satisfy the condition" {
+	start_receiver
+	run -0 falco-slack -q -w 'k8s.ns.name = default and proc.name = sh' --rate 100/1 "$SAMPLES"
+	run -0 jq -r '.attachments[0].fields[] | select(.title == "k8s.pod.name") | .value' "$RECV"/*.body
+	assert_output - <<'EOF'
+kubecon
+alpine
+EOF
+}
+
+@test "a bad --when condition is a usage error that points at the column" {
+	run -2 --separate-stderr falco-slack -n -w 'rule = ' </dev/null
+	assert_equal "${stderr_lines[0]:0:24}" "falco-slack: condition: "
+}
+
+@test "--dry-run prints each payload instead of the alerts and posts nothing" {
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$SAMPLES"
+	assert_equal "${#lines[@]}" 16
+	run -0 jq -r '.attachments[0].fields[0].value' <<<"$output"
+	assert_equal "${lines[0]}" "Terminal shell in container"
+}
+
+@test "a burst beyond the rate becomes a digest that accounts for every alert" {
+	start_receiver
+	for i in $(seq 20); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/burst"
+	run -0 --separate-stderr falco-slack -q --rate 1/1h --digest-max 3 "$BATS_TEST_TMPDIR/burst"
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 1 .text)" "Critical: Terminal shell in container"
+	assert_equal "$(body 2 .text)" "Falco digest: 319 alerts (first 3 in full, …and 316 more)"
+	assert_equal "$(body 2 '.attachments | length')" 4
+	# the counts of the digest plus the lone first alert make all 320
+	sum=$(body 2 '.attachments[0].text' | awk '{ n += $1 } END { print n }')
+	assert_equal "$((sum + 1))" 320
+	assert_equal "$(body 2 '.attachments[0].text' | head -n 1)" "20 × Critical: GCP Bucket configured to be public"
+}
+
+@test "429 is retried after Retry-After and the alert is delivered" {
+	start_receiver '429:rate_limited@1' '200:ok'
+	sample 2 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 2
+	cmp "$RECV/1.body" "$RECV/2.body"
+	[ -z "$stderr" ]
+}
+
+@test "500 then 200 is retried and delivered with status 0" {
+	start_receiver '500:rollup_error' '200:ok'
+	sample 2 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 2
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
+@test "404 channel_not_found is reported with Slack's word and not retried" {
+	start_receiver '404:channel_not_found'
+	sample 2 >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 1
+	port=$(cat "$RECV/port")
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$port': 404 channel_not_found (1 try): 1 alert not delivered"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+}
+
+@test "an undelivered alert's original line is appended to the dead-letter file" {
+	start_receiver '410:channel_is_archived'
+	sample 3 >"$BATS_TEST_TMPDIR/in"
+	echo 'already here' >"$BATS_TEST_TMPDIR/dead"
+	run -1 --separate-stderr falco-slack -q --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	diff "$BATS_TEST_TMPDIR/dead" <(echo 'already here'; sample 3)
+}
+
+@test "retries run out on 500 after --retries and the alert is dead-lettered" {
+	start_receiver '500:rollup_error'
+	sample 4 >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q --retries 2 --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 3
+	port=$(cat "$RECV/port")
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$port': 500 rollup_error (3 tries): 1 alert not delivered"
+	diff "$BATS_TEST_TMPDIR/dead" <(sample 4)
+}
+
+@test "an answer that hangs past --timeout fails the try and the alert is kept" {
+	start_receiver hang
+	sample 5 >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q --timeout 500ms --retries 0 --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 1
+	assert_equal "${stderr_lines[0]:0:50}" "falco-slack: 'http://127.0.0.1:$(cat "$RECV/port")': Operation t"
+	diff "$BATS_TEST_TMPDIR/dead" <(sample 5)
+}
+
+@test "the webhook URL's secret path never appears in messages" {
+	start_receiver '403:action_prohibited'
+	run -1 --separate-stderr falco-slack -q --retries 0 "$SAMPLES"
+	[[ "$stderr" != *XsecretXtokenX* ]]
+	[[ "$stderr" != *services* ]]
+}
+
+@test "a failed digest dead-letters every alert it stood for" {
+	start_receiver '200:ok' '404:no_service'
+	run -1 --separate-stderr falco-slack -q --rate 1/1h --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
+	assert_equal "$(requests)" 2
+	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+}
+
+@test "the webhook URL can come from --webhook-url-file" {
+	start_receiver
+	echo "$URL" >"$BATS_TEST_TMPDIR/url"
+	unset SLACK_WEBHOOK_URL
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --webhook-url-file "$BATS_TEST_TMPDIR/url" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(head -n 1 "$RECV/1.head")" "POST $SECRET_PATH"
+}
+
+@test "the webhook URL can come from -u" {
+	start_receiver
+	unset SLACK_WEBHOOK_URL
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q -u "$URL" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 1
+}
+
+@test "an unparsable line is reported with file and line and passed through" {
+	start_receiver
+	{ sample 1; echo 'not json'; } >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack "$BATS_TEST_TMPDIR/in"
+	assert_equal "${lines[1]}" "not json"
+	[[ "${stderr_lines[0]}" == "falco-slack: $BATS_TEST_TMPDIR/in:2: "* ]]
+	assert_equal "$(requests)" 1
+}
+
+# make_ca DIR: a test CA and a server certificate for 127.0.0.1 it signed
+make_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
+		-keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$1/server.key" -out "$1/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$1/ext"
+	openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
+		-CAcreateserial -days 1 -extfile "$1/ext" -out "$1/server.pem" 2>/dev/null
+}
+
+@test "HTTPS to a private endpoint works with --cacert" {
+	make_ca "$BATS_TEST_TMPDIR"
+	start_receiver --tls "$BATS_TEST_TMPDIR/server.pem" "$BATS_TEST_TMPDIR/server.key"
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --cacert "$BATS_TEST_TMPDIR/ca.pem" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 .text)" "Critical: Terminal shell in container"
+}
+
+@test "HTTPS with a certificate from an unknown CA is refused, not retried" {
+	make_ca "$BATS_TEST_TMPDIR"
+	start_receiver --tls "$BATS_TEST_TMPDIR/server.pem" "$BATS_TEST_TMPDIR/server.key"
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 0
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ "${stderr_lines[0]}" == *"(1 try): 1 alert not delivered" ]]
+}
+
+@test "SIGTERM sends what is queued before exiting" {
+	start_receiver
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	falco-slack --rate 1/1h <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	cat "$SAMPLES" >&4
+	# all read and passed through (flushed before the next read), first posted
+	for _ in $(seq 200); do
+		[ "$(requests)" -ge 1 ] && [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 16 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	exec 4>&-
+	assert_equal "$status" 0
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 2 .text)" "Falco digest: 15 alerts (first 5 in full, …and 10 more)"
+	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""A Slack incoming-webhook stand-in for falco-slack's tests.
+
+usage: slack-receiver.py DIR [--tls CERT KEY] [ANSWER ...]
+
+Listens on 127.0.0.1, on a port of the kernel's choosing, written to
+DIR/port once ready. Every request is recorded before it is answered:
+DIR/N.body (the body as received) and DIR/N.head (method, path, then the
+headers), and a line "N METHOD STATUS" appended to DIR/log.
+
+Answers are given in order, one per request; the last one repeats
+(default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], or "hang"
+(wait 30 seconds without answering, past any client timeout).
+"""
+import http.server
+import os
+import ssl
+import sys
+import threading
+import time
+
+lock = threading.Lock()
+state = {"count": 0}
+
+
+def parse_answer(text):
+    if text == "hang":
+        return ("hang", None, None)
+    retry_after = None
+    if "@" in text:
+        text, retry_after = text.split("@", 1)
+    status, _, body = text.partition(":")
+    return (int(status), body, retry_after)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def record(self, body):
+        with lock:
+            state["count"] += 1
+            n = state["count"]
+        with open(os.path.join(outdir, "%d.body" % n), "wb") as f:
+            f.write(body)
+        with open(os.path.join(outdir, "%d.head" % n), "w") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+            for name, value in self.headers.items():
+                f.write("%s: %s\n" % (name, value))
+        return n
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        n = self.record(body)
+        status, text, retry_after = answers[min(n, len(answers)) - 1]
+        with open(os.path.join(outdir, "log"), "a") as f:
+            f.write("%d %s %s\n" % (n, self.command, status))
+        if status == "hang":
+            time.sleep(30)
+            self.close_connection = True
+            return
+        data = (text or "").encode()
+        self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_POST = handle_any
+    do_GET = handle_any
+
+
+def main():
+    global outdir, answers
+    args = sys.argv[1:]
+    outdir = args.pop(0)
+    tls = None
+    if args and args[0] == "--tls":
+        tls = (args[1], args[2])
+        args = args[3:]
+    answers = [parse_answer(a) for a in args] or [parse_answer("200:ok")]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls[0], tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    tmp = os.path.join(outdir, "port.tmp")
+    with open(tmp, "w") as f:
+        f.write("%d\n" % server.server_port)
+    os.rename(tmp, os.path.join(outdir, "port"))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
