@@ -2,12 +2,13 @@
  * lists.c: the "- list:" definitions of Falco rules files (see lists.h).
  *
  * A rules file is a YAML sequence of mappings (reference §2.5). Only
- * lists matter here; rules, macros and anything else are skipped. As in
- * Falco's rule loader (rule_loader_compiler.cpp), an item that names a
- * list defined earlier is replaced by that list's items, and
+ * lists matter here; rules, macros and anything else are skipped.
  * "override: {items: append}" (or the older "append: true") adds to a
- * list already defined. Items are kept as written; cond.c tokenises
- * them as condition values.
+ * list already defined. As in Falco's rule loader
+ * (rule_loader_compiler.cpp), expansion comes after every definition
+ * and append is read: an item naming a list defined earlier is replaced
+ * by that list's items, appended ones included. Items are kept as
+ * written; cond.c tokenises them as condition values.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,10 +20,15 @@
 #include "lists.h"
 #include "xalloc.h"
 
+struct items {
+	char **item;
+	size_t n, cap;
+};
+
 struct list {
 	char *name;
-	char **items;
-	size_t nitems, items_cap;
+	struct items written;	/* as in the files, appends included */
+	struct items expanded;	/* earlier lists replaced by their items */
 };
 
 struct lists {
@@ -44,15 +50,22 @@ lists_new(void)
 }
 
 static void
-list_clear(struct list *l)
+items_clear(struct items *it)
 {
 	size_t i;
 
-	for (i = 0; i < l->nitems; i++)
-		free(l->items[i]);
-	free(l->items);
-	l->items = NULL;
-	l->nitems = l->items_cap = 0;
+	for (i = 0; i < it->n; i++)
+		free(it->item[i]);
+	free(it->item);
+	it->item = NULL;
+	it->n = it->cap = 0;
+}
+
+static void
+items_add_one(struct items *it, const char *item, size_t len)
+{
+	it->item = xgrow(it->item, &it->cap, it->n + 1, sizeof(*it->item));
+	it->item[it->n++] = xstrndup(item, len);
 }
 
 void
@@ -63,7 +76,8 @@ lists_free(struct lists *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < l->n; i++) {
-		list_clear(&l->all[i]);
+		items_clear(&l->all[i].written);
+		items_clear(&l->all[i].expanded);
 		free(l->all[i].name);
 	}
 	free(l->all);
@@ -93,19 +107,39 @@ lists_find(const struct lists *l, const char *name, size_t name_len,
 	found = list_lookup(l, name, name_len);
 	if (found == NULL)
 		return NULL;
-	*count = found->nitems;
+	*count = found->expanded.n;
 	/* a list with no items still exists: hand back a valid pointer */
-	if (found->items == NULL)
-		return (const char *const *)&found->items;
-	return (const char *const *)found->items;
+	if (found->expanded.item == NULL)
+		return (const char *const *)&found->expanded.item;
+	return (const char *const *)found->expanded.item;
 }
 
+/* Falco's order: each list sees the lists defined before it, complete */
 static void
-list_add_item(struct list *l, const char *item, size_t len)
+lists_expand(struct lists *l)
 {
-	l->items = xgrow(l->items, &l->items_cap, l->nitems + 1,
-	    sizeof(*l->items));
-	l->items[l->nitems++] = xstrndup(item, len);
+	size_t i, j, k;
+
+	for (i = 0; i < l->n; i++) {
+		struct list *list = &l->all[i];
+
+		items_clear(&list->expanded);
+		for (j = 0; j < list->written.n; j++) {
+			const char *item = list->written.item[j];
+			const struct list *earlier =
+			    list_lookup(l, item, strlen(item));
+
+			if (earlier == NULL || earlier >= list) {
+				items_add_one(&list->expanded, item,
+				    strlen(item));
+				continue;
+			}
+			for (k = 0; k < earlier->expanded.n; k++)
+				items_add_one(&list->expanded,
+				    earlier->expanded.item[k],
+				    strlen(earlier->expanded.item[k]));
+		}
+	}
 }
 
 static int __attribute__((format(printf, 3, 4)))
@@ -168,9 +202,9 @@ wants_append(struct loader *ld, const yaml_node_t *entry)
 	return scalar_is(mapping_get(ld, override, "items"), "append");
 }
 
-/* items onto l, a name of an earlier list standing for its items */
+/* the items of a sequence node onto to, as written */
 static int
-items_add(struct loader *ld, struct lists *all, struct list *l,
+items_add(struct loader *ld, const char *name, struct items *to,
     const yaml_node_t *items)
 {
 	yaml_node_item_t *it;
@@ -178,21 +212,11 @@ items_add(struct loader *ld, struct lists *all, struct list *l,
 	for (it = items->data.sequence.items.start;
 	    it < items->data.sequence.items.top; it++) {
 		const yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
-		const struct list *earlier;
-		size_t i, len;
 
 		if (item == NULL || item->type != YAML_SCALAR_NODE)
 			return load_error(ld, item, "list '%s': items must "
-			    "be strings", l->name);
-		len = item->data.scalar.length;
-		earlier = list_lookup(all, scalar_text(item), len);
-		if (earlier == NULL || earlier == l) {
-			list_add_item(l, scalar_text(item), len);
-			continue;
-		}
-		for (i = 0; i < earlier->nitems; i++)
-			list_add_item(l, earlier->items[i],
-			    strlen(earlier->items[i]));
+			    "be strings", name);
+		items_add_one(to, scalar_text(item), item->data.scalar.length);
 	}
 	return 0;
 }
@@ -202,7 +226,7 @@ list_entry_load(struct loader *ld, struct lists *all, const yaml_node_t *entry,
     const yaml_node_t *name)
 {
 	const yaml_node_t *items = mapping_get(ld, entry, "items");
-	struct list *l, fresh = { NULL, NULL, 0, 0 };
+	struct list *l, fresh = { NULL, { NULL, 0, 0 }, { NULL, 0, 0 } };
 	int append = wants_append(ld, entry);
 
 	if (name->type != YAML_SCALAR_NODE || name->data.scalar.length == 0)
@@ -219,20 +243,19 @@ list_entry_load(struct loader *ld, struct lists *all, const yaml_node_t *entry,
 		    "not defined before", scalar_text(name));
 	if (l != NULL && !append) {
 		/* a later definition replaces the earlier one, as in Falco */
-		fresh.name = l->name;
-		if (items_add(ld, all, &fresh, items) < 0) {
-			list_clear(&fresh);
+		if (items_add(ld, l->name, &fresh.written, items) < 0) {
+			items_clear(&fresh.written);
 			return -1;
 		}
-		list_clear(l);
-		*l = fresh;
+		items_clear(&l->written);
+		l->written = fresh.written;
 		return 0;
 	}
 	if (l != NULL)
-		return items_add(ld, all, l, items);
+		return items_add(ld, l->name, &l->written, items);
 	fresh.name = xstrndup(scalar_text(name), name->data.scalar.length);
-	if (items_add(ld, all, &fresh, items) < 0) {
-		list_clear(&fresh);
+	if (items_add(ld, fresh.name, &fresh.written, items) < 0) {
+		items_clear(&fresh.written);
 		free(fresh.name);
 		return -1;
 	}
@@ -306,5 +329,6 @@ lists_load(struct lists *l, const char *path, char **error)
 	}
 	yaml_parser_delete(&parser);
 	fclose(f);
+	lists_expand(l);
 	return rc;
 }

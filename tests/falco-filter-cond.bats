@@ -1,0 +1,558 @@
+# The condition language (common/cond.c, common/lists.c), through
+# falco-filter: operators, precedence, quoting, missing fields, list
+# fields, rules-file lists and syntax errors.
+load test_helper
+bats_require_minimum_version 1.5.0
+
+ALERTS=$FIXTURES/cond/alerts.ndjson
+LISTED=$FIXTURES/cond/lists.ndjson
+VISTATECH=$FIXTURES/cond/vistatech.ndjson
+RULES=$FIXTURES/rules
+
+# alerts N...: those lines of cond/alerts.ndjson, as falco-filter prints them
+alerts() {
+	local n
+	for n in "$@"; do sed -n "${n}p" "$ALERTS"; done
+}
+
+# samples N...: those lines of the real alerts
+samples() {
+	local n
+	for n in "$@"; do sample "$n"; done
+}
+
+# matches CONDITION N...: falco-filter prints exactly those alerts, status 0
+matches() {
+	local condition=$1
+	shift
+	run -0 --separate-stderr falco-filter "$condition" "$ALERTS"
+	assert_output "$(alerts "$@")"
+	[ -z "$stderr" ]
+}
+
+# matches_none CONDITION: no alert printed, status 1
+matches_none() {
+	run -1 --separate-stderr falco-filter "$1" "$ALERTS"
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+# stderr_is TEXT: the exact standard error of the last run
+stderr_is() {
+	if [ "$stderr" != "$1" ]; then
+		printf 'stderr was:\n%s\nexpected:\n%s\n' "$stderr" "$1" >&2
+		return 1
+	fi
+}
+
+# syntax_error CONDITION COLUMN MESSAGE: exit 2, the three lines on stderr
+syntax_error() {
+	local caret
+	caret=$(printf '%*s^' "$(($2 - 1))" '')
+	run -2 --separate-stderr falco-filter "$1" "$ALERTS"
+	assert_output ''
+	stderr_is "falco-filter: condition: column $2: $3
+  $1
+  $caret"
+}
+
+# ---- comparison operators ----
+
+@test "= matches a byte-equal string" {
+	matches 'proc.name = sh' 1
+}
+
+@test "== is the same operator as =" {
+	matches 'proc.name == bash' 2 7
+}
+
+@test "= is case-sensitive" {
+	matches_none 'proc.name = BASH'
+}
+
+@test "!= matches a value that differs" {
+	matches 'proc.name != bash' 1 3 4 9
+}
+
+@test "!= is false on a missing field" {
+	matches 'k8s.ns.name != kube-system' 5
+}
+
+@test "!= is false on a null field" {
+	matches_none 'k8s.ns.name != Demo'
+}
+
+@test "not of = is true on a missing or null field" {
+	matches 'not k8s.ns.name = Demo' 1 2 3 4 6 7 8 9 10
+}
+
+@test "< and > on strings compare byte-wise" {
+	matches 'proc.name < c' 2 4 7
+}
+
+@test "> compares numerically when both sides are numbers" {
+	matches 'proc.tty > 9' 6
+}
+
+@test "a number held in a string compares as a number" {
+	matches 'ka.response.code >= 400 and ka.response.code < 404' 6
+}
+
+@test "= compares numbers by value, not by spelling" {
+	matches 'ka.response.code = 403.0 and user.uid = -0' 6
+}
+
+@test "negative numbers compare as numbers" {
+	matches 'fd.num < -1' 6
+}
+
+@test "floating-point fields compare as doubles" {
+	matches 'scap.n_drops_perc > 0.25 and scap.n_drops_perc <= 5e-1' 6
+}
+
+@test "evt.time compares exactly as int64 in its last digit" {
+	matches 'evt.time = 1685022245478445995' 1
+}
+
+@test "evt.time one nanosecond later is a different value" {
+	matches 'evt.time > 1685022245478445995' 2
+}
+
+@test "<= and >= include the value itself" {
+	matches 'evt.time <= 1685022245478445995 and evt.time >= 1685022245478445995' 1
+}
+
+# ---- priority ----
+
+@test "priority compares by severity, not by name" {
+	matches 'priority >= warning' 3 4 5 8 9 10
+}
+
+@test "priority < notice is the less severe priorities" {
+	matches 'priority < NOTICE' 6 7
+}
+
+@test "priority = info matches Informational" {
+	matches 'priority = info' 6
+}
+
+@test "priority in a set compares by severity, any case" {
+	matches 'priority in (WARNING, debug)' 3 4 7
+}
+
+@test "an unknown priority in the condition is a syntax error" {
+	syntax_error 'priority >= warn' 13 "unknown priority 'warn'"
+}
+
+@test "priority contains compares the text" {
+	matches 'priority contains arn' 3 4
+}
+
+# ---- string operators ----
+
+@test "contains is a case-sensitive substring" {
+	matches "proc.cmdline contains \"'a'\"" 5
+}
+
+@test "icontains ignores case" {
+	matches 'proc.name icontains ASH' 2 4 7
+}
+
+@test "startswith is a byte prefix" {
+	matches 'proc.exepath startswith /usr/' 3
+}
+
+@test "endswith is a byte suffix" {
+	matches 'proc.exepath endswith /sh' 4
+}
+
+@test "glob * also matches a slash" {
+	matches "proc.exepath glob '/*/bash'" 3
+}
+
+@test "glob supports ? and bracket classes" {
+	matches "proc.name glob '[bB]as?'" 2 4 7
+}
+
+@test "iglob ignores case" {
+	matches 'proc.name iglob B*H' 2 4 7
+}
+
+@test "regex must match the whole value" {
+	matches_none 'proc.name regex as'
+}
+
+@test "regex is POSIX extended" {
+	matches "proc.name regex '(ba)?sh'" 1 2 7
+}
+
+@test "a bad regex is a syntax error at its column" {
+	syntax_error 'proc.name regex "a("' 17 'invalid regex: unmatched ( or \('
+}
+
+@test "exists is true for a present field only, not a null one" {
+	matches 'k8s.ns.name exists' 5
+}
+
+@test "in matches one of the set" {
+	matches 'proc.name in (sh, bash)' 1 2 7
+}
+
+@test "in with an empty set matches nothing" {
+	matches_none 'proc.name in ()'
+}
+
+@test "intersects on a single value is in" {
+	matches 'proc.name intersects (sh, x)' 1 9
+}
+
+@test "pmatch matches the path and what is below it" {
+	matches 'fd.name pmatch (/tmp/hello)' 3
+}
+
+@test "pmatch compares whole components, with or without a trailing slash" {
+	matches 'fd.name pmatch (/etc, /tmp/hello/)' 3
+}
+
+@test "pmatch of a directory matches every path below it" {
+	matches 'fd.name pmatch (/tmp)' 3 4
+}
+
+@test "pmatch accepts a glob inside a component" {
+	matches 'fd.name pmatch (/t?p/hel*)' 3 4
+}
+
+# ---- list fields ----
+
+@test "contains on a list field means the list holds the value" {
+	matches 'tags contains shell' 8
+}
+
+@test "contains on a list field is not a substring of an element" {
+	matches_none 'tags contains she'
+}
+
+@test "in on a list field needs every element in the set" {
+	matches 'tags in (T1059, container, shell, network)' 8
+}
+
+@test "in on a list field fails when one element is outside the set" {
+	matches_none 'tags in (container, shell)'
+}
+
+@test "intersects on a list field needs one common element" {
+	matches 'tags intersects (network, shell)' 8
+}
+
+@test "other operators on a list field hold when any element does" {
+	matches 'tags startswith T10 and tags glob cont*' 8
+}
+
+@test "!= on a list field holds when some element differs" {
+	matches 'tags != shell' 8
+}
+
+@test "an empty list field satisfies exists and nothing else" {
+	matches 'tags exists and not tags != x' 9
+}
+
+@test "numbers in a list field compare as numbers" {
+	matches 'fd.ports contains 443 and fd.ports > 442 and fd.ports in (80, 443.0)' 10
+}
+
+@test "null elements of a list field are skipped" {
+	matches 'evt.args in ("a b", c)' 10
+}
+
+# ---- precedence and grouping ----
+
+@test "and binds tighter than or" {
+	matches 'proc.name = sh or proc.name = bash and rule = nulls' 1 7
+}
+
+@test "not binds tighter than and" {
+	matches 'not proc.name = sh and proc.name exists' 2 3 4 7 9
+}
+
+@test "parentheses group an or under an and" {
+	matches '(proc.name = sh or proc.name = bash) and rule = nulls' 7
+}
+
+@test "not may repeat" {
+	matches 'not not not proc.name != sh' 1 5 6 8 10
+}
+
+@test "not(, and( and or( need no blank" {
+	matches 'not(proc.name exists)and(rule startswith t)or(rule = nulls)' 7 8
+}
+
+@test "nesting up to the limit is accepted" {
+	local open close
+	open=$(printf '(%.0s' $(seq 999))
+	close=$(printf ')%.0s' $(seq 999))
+	matches "${open}proc.name = sh${close}" 1
+}
+
+@test "100000 opening parentheses are an error, not a crash" {
+	local deep
+	deep=$(printf '(%.0s' $(seq 100000))
+	run -2 --separate-stderr falco-filter "$deep" "$ALERTS"
+	assert_output ''
+	[ "${stderr%%$'\n'*}" = "falco-filter: condition: column 1001: nested more than 1000 deep" ]
+}
+
+@test "30000 nots are an error, not a crash" {
+	local deep
+	# 120000 bytes: under Linux's 128 KiB limit on one argument
+	deep=$(printf 'not %.0s' $(seq 30000))
+	run -2 --separate-stderr falco-filter "${deep}proc.name = sh" "$ALERTS"
+	[ "${stderr%%$'\n'*}" = "falco-filter: condition: column 3997: nested more than 1000 deep" ]
+}
+
+# ---- values and quoting ----
+
+@test "a double-quoted value takes Falco's escapes" {
+	matches 'rule = "say \"hi\"\tnow"' 5
+}
+
+@test "a single-quoted value may hold double quotes" {
+	matches "rule = 'say \"hi\"\\tnow'" 5
+}
+
+@test "backslash, slash and the own quote are escaped" {
+	matches "proc.cmdline = 'echo \\'a\\' \\\\ b\\/c'" 5
+}
+
+@test "\\xHH gives the byte" {
+	matches 'rule = "say \x22hi\x22\x09now"' 5
+}
+
+@test "a bare value keeps colons and brackets" {
+	matches 'proc.name = runc:[0:PARENT]' 3
+}
+
+@test "a bare value may touch the operator" {
+	matches 'proc.name=sh or proc.name!=bash and proc.name<c' 1 4
+}
+
+@test "a quoted list item may hold a space and a comma" {
+	matches 'evt.args intersects ("a b", "x, y")' 10
+}
+
+@test "a field argument in brackets is part of the field name" {
+	run -0 --separate-stderr falco-filter 'ka.uri.param[command] = sh' "$SAMPLES"
+	assert_output "$(sample 8)"
+}
+
+@test "a quoted field argument names the same field" {
+	run -0 --separate-stderr falco-filter "ka.uri.param['command'] in (cat)" "$SAMPLES"
+	assert_output "$(sample 6)"
+}
+
+# ---- syntax errors ----
+
+@test "a missing value names the operator" {
+	syntax_error 'rule =' 7 "expected a value after '='"
+}
+
+@test "an unknown operator is named" {
+	syntax_error 'proc.name equals bash' 11 "unknown operator 'equals'"
+}
+
+@test "a missing operator names the field" {
+	syntax_error 'proc.name' 10 "expected an operator after 'proc.name'"
+}
+
+@test "an unclosed parenthesis points at it" {
+	syntax_error 'x.y = 1 or (proc.name = sh' 12 'unbalanced parenthesis'
+}
+
+@test "a stray closing parenthesis points at it" {
+	syntax_error 'proc.name = sh)' 15 'unbalanced parenthesis'
+}
+
+@test "an unclosed value list points at its parenthesis" {
+	syntax_error 'proc.name in (a, b' 14 'unbalanced parenthesis'
+}
+
+@test "an unterminated string points at its quote" {
+	syntax_error 'rule = "abc' 8 'unterminated string'
+}
+
+@test "an unknown escape is an error at the backslash" {
+	syntax_error 'rule = "a\qb"' 10 "invalid escape '\\q'"
+}
+
+@test "an escaped double quote is an error inside single quotes" {
+	syntax_error "rule = 'a\\\"b'" 10 "invalid escape '\\\"'"
+}
+
+@test "a bad \\x escape is an error" {
+	syntax_error 'rule = "\x4"' 9 "invalid escape '\\x': two hex digits expected"
+}
+
+@test "an unknown bare name is an undefined macro" {
+	syntax_error 'shells_only and proc.name = sh' 1 "undefined list or macro 'shells_only'"
+}
+
+@test "a condition ending in and is incomplete" {
+	syntax_error 'proc.name = sh and' 19 'expected a condition'
+}
+
+@test "two checks without and or or between them are an error" {
+	syntax_error 'proc.name = sh proc.name = bash' 16 "expected 'and', 'or' or the end of the condition"
+}
+
+@test "the caret follows a tab in the condition" {
+	run -2 --separate-stderr falco-filter $'rule =\t' "$ALERTS"
+	stderr_is "falco-filter: condition: column 8: expected a value after '='
+  rule =	
+        	^"
+}
+
+@test "--check accepts a valid condition without reading input" {
+	run -0 --separate-stderr falco-filter --check 'proc.name in (sh, bash) and not priority < warning'
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "--check rejects a bad condition with status 2" {
+	run -2 --separate-stderr falco-filter --check 'proc.name in sh'
+	stderr_is "falco-filter: condition: column 14: undefined list 'sh'
+  proc.name in sh
+               ^"
+}
+
+# ---- the seed's rule and rules-file lists ----
+
+@test "the seed's rule matches by rule name or by address" {
+	run -0 --separate-stderr falco-filter 'rule = "Connection to vistatech.it" or fd.sip in ("213.215.222.58", "213.215.222.59")' "$VISTATECH"
+	assert_output "$(sed -n 1,3p "$VISTATECH")"
+}
+
+@test "the seed's rule works with website_ips from its rules file" {
+	run -0 --separate-stderr falco-filter -l "$RULES/vistatech.yaml" 'rule = "Connection to vistatech.it" or fd.sip in (website_ips)' "$VISTATECH"
+	assert_output "$(sed -n 1,3p "$VISTATECH")"
+}
+
+@test "a list name may follow in without parentheses" {
+	run -0 --separate-stderr falco-filter --lists "$RULES/vistatech.yaml" 'fd.sip in website_ips' "$VISTATECH"
+	assert_output "$(sed -n 2,3p "$VISTATECH")"
+}
+
+@test "a list name without a rules file is an error" {
+	run -2 --separate-stderr falco-filter 'fd.sip in website_ips' "$VISTATECH"
+	stderr_is "falco-filter: condition: column 11: undefined list 'website_ips'
+  fd.sip in website_ips
+            ^"
+}
+
+@test "in a parenthesised set, an unknown name is a plain value" {
+	run -1 --separate-stderr falco-filter 'fd.sip in (website_ips)' "$VISTATECH"
+	assert_output ''
+}
+
+@test "a list item in quotes inside YAML is unquoted like a condition value" {
+	run -0 --separate-stderr falco-filter -l "$RULES/nested.yaml" 'fd.snet in (rfc_1918_addresses)' "$LISTED"
+	assert_output "$(sed -n 1p "$LISTED")"
+}
+
+@test "list items with spaces, inner quotes and escapes are values" {
+	run -0 --separate-stderr falco-filter -l "$RULES/nested.yaml" 'proc.name in (odd_names) and proc.pname in (odd_names) and proc.aname[2] in (odd_names)' "$LISTED"
+	assert_output "$(sed -n 2p "$LISTED")"
+}
+
+@test "a list naming earlier lists expands them, appends and overrides included" {
+	run -0 --separate-stderr falco-filter -l "$RULES/nested.yaml" 'proc.name in (entrypoints) and proc.pname in (entrypoints, x)' "$LISTED"
+	assert_output "$(sed -n 3p "$LISTED")"
+}
+
+@test "a list appended with override: items: append gains the items" {
+	run -0 --separate-stderr falco-filter -l "$RULES/nested.yaml" 'proc.name in (entrypoints)' "$LISTED"
+	assert_output "$(sed -n '1p;3p' "$LISTED")"
+}
+
+@test "an empty list matches nothing" {
+	run -1 --separate-stderr falco-filter -l "$RULES/nested.yaml" 'proc.name in (nothing)' "$LISTED"
+	assert_output ''
+}
+
+@test "lists of an earlier file are visible to a later one" {
+	run -0 --separate-stderr falco-filter -l "$RULES/nested.yaml" -l "$RULES/second.yaml" 'proc.pname in (all_shells)' "$LISTED"
+	assert_output "$(sed -n 3p "$LISTED")"
+}
+
+@test "an empty rules file defines nothing and is no error" {
+	run -0 --separate-stderr falco-filter -l "$RULES/empty.yaml" 'proc.name = tini' "$LISTED"
+	assert_output "$(sed -n 1p "$LISTED")"
+}
+
+@test "a rules file that is not a sequence is an error with its line" {
+	run -2 --separate-stderr falco-filter -l "$RULES/not-a-sequence.yaml" 'rule exists' "$LISTED"
+	assert_output ''
+	stderr_is "falco-filter: $RULES/not-a-sequence.yaml:1: not a rules file: expected a sequence of lists, macros and rules"
+}
+
+@test "invalid YAML is an error with its line" {
+	run -2 --separate-stderr falco-filter -l "$RULES/bad-yaml.yaml" 'rule exists' "$LISTED"
+	stderr_is "falco-filter: $RULES/bad-yaml.yaml:3: did not find expected ',' or ']'"
+}
+
+@test "a list without items is an error with its line" {
+	run -2 --separate-stderr falco-filter -l "$RULES/no-items.yaml" 'rule exists' "$LISTED"
+	stderr_is "falco-filter: $RULES/no-items.yaml:4: list 'forgotten': no items"
+}
+
+@test "appending to an undefined list is an error" {
+	run -2 --separate-stderr falco-filter -l "$RULES/append-undefined.yaml" 'rule exists' "$LISTED"
+	stderr_is "falco-filter: $RULES/append-undefined.yaml:3: list 'unknown_ips': append to a list not defined before"
+}
+
+@test "a list item that is not a string is an error" {
+	run -2 --separate-stderr falco-filter -l "$RULES/nested-item.yaml" 'rule exists' "$LISTED"
+	stderr_is "falco-filter: $RULES/nested-item.yaml:4: list 'website_ips': items must be strings"
+}
+
+@test "a missing rules file is an error" {
+	run -2 --separate-stderr falco-filter -l "$RULES/absent.yaml" 'rule exists' "$LISTED"
+	stderr_is "falco-filter: $RULES/absent.yaml: No such file or directory"
+}
+
+@test "a badly quoted list item is an error where the list is used" {
+	run -2 --separate-stderr falco-filter -l "$RULES/bad-quoted-item.yaml" 'fd.snet in (broken_quotes)' "$LISTED"
+	stderr_is "falco-filter: condition: column 13: list 'broken_quotes': item \"10.0.0.0/8: unterminated string
+  fd.snet in (broken_quotes)
+              ^"
+}
+
+# ---- the real samples ----
+
+@test "the real samples filter by severity" {
+	run -0 --separate-stderr falco-filter 'priority >= warning' "$SAMPLES"
+	assert_output "$(samples 1 5 10 11 12 13 14)"
+}
+
+@test "the real samples' null proc.aname[7] does not exist" {
+	run -0 --separate-stderr falco-filter 'not proc.aname[7] exists and proc.aname[6] exists' "$SAMPLES"
+	assert_output "$(sample 16)"
+}
+
+@test "the real samples' evt.time matches exactly" {
+	run -0 --separate-stderr falco-filter 'evt.time = 1685022245478445995' "$SAMPLES"
+	assert_output "$(sample 1)"
+}
+
+@test "the real samples' string response codes compare as numbers" {
+	run -0 --separate-stderr falco-filter 'source = k8s_audit and ka.response.code > 200' "$SAMPLES"
+	assert_output "$(sample 7)"
+}
+
+@test "the real samples' paths match with pmatch" {
+	run -0 --separate-stderr falco-filter 'fd.name pmatch (/etc, /bin)' "$SAMPLES"
+	assert_output "$(samples 10 12)"
+}
+
+@test "the real samples' tags intersect" {
+	run -0 --separate-stderr falco-filter 'tags intersects (T1059, T1059.004)' "$SAMPLES"
+	assert_output "$(samples 15 16)"
+}
