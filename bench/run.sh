@@ -1,0 +1,447 @@
+#!/bin/sh
+# bench/run.sh: the falco-pipes benchmark, run by `make bench`.
+#
+# On a generated corpus of Falco alerts (bench/gen-corpus.c, cached in
+# $FALCO_PIPES_BUILD/bench/corpus.ndjson) it measures, in this one run, with a
+# warm page cache and the best of $BENCH_RUNS runs:
+#   falco-filter against jq and grep -c -F, falco-filter's peak RSS, and that
+#   falco-filter and jq select as many alerts;
+#   falco-route against falco-filter on three conditions, when it is built;
+#   falco-slack's alerts per second to a local receiver, and its RSS under a
+#   storm at the default rate, when it is built.
+# It prints PASS or FAIL per target and exits 1 if any target failed.
+# Nothing here contacts any address but 127.0.0.1.
+#
+# Environment: FALCO_PIPES_BUILD (default ./build), BENCH_RUNS (3),
+# BENCH_CORPUS_MB (300, in MiB), BENCH_JQ_MB (0: jq reads the whole corpus;
+# N: jq and falco-filter read its first N MB, for a quicker run),
+# BENCH_SLACK_ALERTS (20000), BENCH_STORM_ALERTS (100000).
+#
+# rounds() sets best_NAME, rss_NAME and status_NAME by eval and calls the
+# run_NAME functions by name, which shellcheck cannot follow:
+# shellcheck disable=SC2154,SC2317
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${FALCO_PIPES_BUILD:-$root/build}
+work=$build/bench
+runs=${BENCH_RUNS:-3}
+corpus_bytes=$(( ${BENCH_CORPUS_MB:-300} * 1048576 ))
+jq_bytes=$(( ${BENCH_JQ_MB:-0} * 1000000 ))
+slack_alerts=${BENCH_SLACK_ALERTS:-20000}
+storm_alerts=${BENCH_STORM_ALERTS:-100000}
+
+condition='priority >= warning and k8s.ns.name = demo'
+# The same condition for jq 1.6, which has no severity order of its own.
+jq_program='def severity:
+	{"emergency": 0, "alert": 1, "critical": 2, "error": 3, "warning": 4,
+	 "notice": 5, "informational": 6, "info": 6, "debug": 7}
+	[ascii_downcase] // 99;
+select((.priority | if type == "string" then severity else 99 end) <= 4
+	and .output_fields["k8s.ns.name"] == "demo")'
+grep_string='"k8s.ns.name":"demo"'
+
+route_when1='priority >= error'
+route_when2='k8s.ns.name = demo'
+route_when3='fd.sip in ("213.215.222.58", "213.215.222.59")'
+
+# Targets, from issues 2, 3 and 4; the storm bound is this bench's own.
+jq_target=20
+grep_target=0.3
+rss_target_kib=16384
+route_target=0.5
+slack_target=2000
+storm_rss_target_kib=65536
+
+cflags="-O2 -std=c17 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wshadow
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+	-Wpointer-arith -Wcast-qual"
+
+failed=0
+receiver_pid=
+
+say() {
+	printf '%s\n' "$*"
+}
+
+verdict() {	# verdict OK TEXT: one PASS/FAIL line; a FAIL fails the bench
+	if [ "$1" = 1 ]; then
+		say "PASS  $2"
+	else
+		say "FAIL  $2"
+		failed=1
+	fi
+}
+
+calc() {	# calc AWK-EXPRESSION: prints its value
+	awk "BEGIN { print $1 }"
+}
+
+is_at_least() {	# is_at_least A B: 1 when A >= B
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? 1 : 0 }'
+}
+
+mb() {	# mb BYTES: in MB of 10^6 bytes
+	calc "sprintf(\"%.1f\", $1 / 1e6)"
+}
+
+mib() {	# mib KIB: in MiB
+	calc "sprintf(\"%.1f\", $1 / 1024)"
+}
+
+seconds() {	# seconds NANOSECONDS
+	calc "sprintf(\"%.3f\", $1 / 1e9)"
+}
+
+mb_per_s() {	# mb_per_s BYTES NANOSECONDS
+	calc "sprintf(\"%.1f\", $1 / 1e6 / ($2 / 1e9))"
+}
+
+count_lines() {
+	wc -l <"$1" | tr -d ' '
+}
+
+program() {	# program NAME: true when $build/NAME is there to measure
+	[ -x "$build/$1" ]
+}
+
+stop_receiver() {
+	if [ -n "$receiver_pid" ]; then
+		kill "$receiver_pid" 2>/dev/null || true
+		wait "$receiver_pid" 2>/dev/null || true
+		receiver_pid=
+	fi
+}
+trap stop_receiver EXIT
+trap 'exit 130' INT TERM
+
+# timed OUTFILE CMD...: one run of CMD with its stdout to OUTFILE; sets
+# run_ns (wall time), run_rss (peak RSS, KiB) and run_status. Statuses 0
+# and 1 are both results (grep, falco-filter: matched or not); anything
+# else stops the bench.
+timed() {
+	timed_out=$1
+	shift
+	start_ns=$(date +%s%N)
+	run_status=0
+	/usr/bin/time -f %M -o "$work/rss" "$@" >"$timed_out" || run_status=$?
+	end_ns=$(date +%s%N)
+	if [ "$run_status" -gt 1 ]; then
+		say "bench: '$1' exited with status $run_status" >&2
+		exit 2
+	fi
+	run_ns=$((end_ns - start_ns))
+	# GNU time puts "Command exited with non-zero status" first.
+	run_rss=$(tail -n 1 "$work/rss")
+}
+
+# rounds NAME...: $runs rounds, each running every run_NAME function once in
+# turn, so that load from elsewhere on the machine falls on all of them
+# alike. Sets, per NAME, best_NAME (fastest wall time, ns), rss_NAME (largest
+# peak RSS, KiB) and status_NAME (of the last run). NAMEs are fixed words of
+# this script, so eval sees nothing else.
+rounds() {
+	for name; do
+		eval "best_$name=; rss_$name=0"
+	done
+	round=0
+	while [ "$round" -lt "$runs" ]; do
+		round=$((round + 1))
+		for name; do
+			"run_$name"
+			eval "best=\$best_$name; rss=\$rss_$name"
+			if [ -z "$best" ] || [ "$run_ns" -lt "$best" ]; then
+				eval "best_$name=$run_ns"
+			fi
+			if [ "$run_rss" -gt "$rss" ]; then
+				eval "rss_$name=$run_rss"
+			fi
+			eval "status_$name=$run_status"
+		done
+	done
+}
+
+compile() {	# compile NAME [LIBS...]: bench/NAME.c into $work/NAME
+	compile_name=$1
+	shift
+	# shellcheck disable=SC2086 # the flags are words
+	${CC:-cc} $cflags -o "$work/$compile_name" \
+		"$root/bench/$compile_name.c" "$@"
+}
+
+# make_corpus FILE BYTES: generated unless it is there from the same
+# generator and size (the stamp holds both).
+make_corpus() {
+	stamp="$(cksum <"$root/bench/gen-corpus.c") $2"
+	if [ -f "$1" ] && [ -f "$1.stamp" ] && [ "$(cat "$1.stamp")" = "$stamp" ]
+	then
+		return 0
+	fi
+	rm -f "$1.stamp"
+	"$work/gen-corpus" "$2" >"$1"
+	say "$stamp" >"$1.stamp"
+}
+
+# The measured commands, for rounds.
+# grep's answer goes to a file: with stdout on /dev/null, GNU grep stops at
+# the first match and there would be nothing to measure.
+run_grep() {
+	timed "$work/grep.out" grep -c -F "$grep_string" "$corpus"
+}
+
+run_jq() {
+	timed "$work/jq.out" jq -c "$jq_program" "$jq_input"
+}
+
+run_filter() {
+	timed /dev/null "$build/falco-filter" "$condition" "$corpus"
+}
+
+# What jq read, with the output to a file as jq's, to count and compare.
+run_filter_as_jq() {
+	timed "$work/filter.out" "$build/falco-filter" "$condition" "$jq_input"
+}
+
+# Peak RSS must not grow with the input: the same on 16 alerts.
+run_filter_samples() {
+	timed /dev/null "$build/falco-filter" "$condition" "$samples"
+}
+
+run_route_filter1() {
+	timed "$work/filter1" "$build/falco-filter" "$route_when1" "$corpus"
+}
+
+run_route_filter2() {
+	timed "$work/filter2" "$build/falco-filter" "$route_when2" "$corpus"
+}
+
+run_route_filter3() {
+	timed "$work/filter3" "$build/falco-filter" "$route_when3" "$corpus"
+}
+
+# Path sinks append: each run starts from empty files, removed by the shell
+# that then execs falco-route (a negligible part of the time).
+run_route() {
+	# shellcheck disable=SC2016 # expanded by that shell
+	timed /dev/null sh -c 'rm -f "$1" "$2" "$3" && shift 3 && exec "$@"' \
+		sh "$work/route1" "$work/route2" "$work/route3" \
+		"$build/falco-route" --default /dev/null \
+		--when "$route_when1" --to "$work/route1" \
+		--when "$route_when2" --to "$work/route2" \
+		--when "$route_when3" --to "$work/route3" "$corpus"
+}
+
+run_slack() {
+	timed "$work/slack.out" "$build/falco-slack" -q --rate 1000000/1 \
+		"$work/slack.ndjson"
+}
+
+run_storm() {
+	timed "$work/slack.out" timeout 300 "$build/falco-slack" -q \
+		"$work/storm.ndjson"
+}
+
+bench_filter() {
+	say ""
+	say "== falco-filter, jq, grep"
+	say "condition: $condition"
+	if ! program falco-filter; then
+		rounds grep jq
+	else
+		rounds grep jq filter filter_as_jq filter_samples
+	fi
+
+	grep_rate=$(mb_per_s "$corpus_size" "$best_grep")
+	say "grep -c -F     $(mb "$corpus_size") MB in $(seconds "$best_grep")s: $grep_rate MB/s ($(cat "$work/grep.out") lines hold $grep_string)"
+	jq_rate=$(mb_per_s "$jq_size" "$best_jq")
+	jq_count=$(count_lines "$work/jq.out")
+	say "jq -c select   $(mb "$jq_size") MB in $(seconds "$best_jq")s: $jq_rate MB/s ($jq_what; $jq_count selected)"
+	if ! program falco-filter; then
+		say "skipped: falco-filter not built"
+		verdict 0 "falco-filter throughput, RSS and selection (falco-filter not built)"
+		return 0
+	fi
+	filter_rate=$(mb_per_s "$corpus_size" "$best_filter")
+	say "falco-filter   $(mb "$corpus_size") MB in $(seconds "$best_filter")s: $filter_rate MB/s, peak RSS $(mib "$rss_filter") MiB"
+	as_jq_rate=$(mb_per_s "$jq_size" "$best_filter_as_jq")
+	filter_count=$(count_lines "$work/filter.out")
+	say "falco-filter   $(mb "$jq_size") MB in $(seconds "$best_filter_as_jq")s: $as_jq_rate MB/s ($jq_what, output to a file as jq's; $filter_count selected)"
+
+	say ""
+	jq_ratio=$(calc "sprintf(\"%.1f\", $as_jq_rate / $jq_rate)")
+	verdict "$(is_at_least "$jq_ratio" "$jq_target")" \
+		"falco-filter/jq = $jq_ratio (target >= $jq_target; both on $jq_what)"
+	grep_ratio=$(calc "sprintf(\"%.2f\", $filter_rate / $grep_rate)")
+	verdict "$(is_at_least "$grep_ratio" "$grep_target")" \
+		"falco-filter/grep = $grep_ratio (target >= $grep_target)"
+	verdict "$(is_at_least "$((rss_target_kib - 1))" "$rss_filter")" \
+		"falco-filter peak RSS $(mib "$rss_filter") MiB on $(mb "$corpus_size") MB, $(mib "$rss_filter_samples") MiB on the 16 samples (target < $(mib "$rss_target_kib") MiB)"
+	# jq -c re-serialises (and rounds evt.time), so lines are not
+	# comparable; the number selected is.
+	same=0
+	[ "$filter_count" != "$jq_count" ] || same=1
+	verdict "$same" \
+		"falco-filter and jq select the same number of alerts ($filter_count and $jq_count)"
+	rm -f "$work/filter.out" "$work/jq.out" "$work/grep.out"
+}
+
+bench_route() {
+	say ""
+	say "== falco-route"
+	if ! program falco-route; then
+		say "skipped: falco-route not built"
+		return 0
+	fi
+	if ! program falco-filter; then
+		say "skipped: falco-filter not built, nothing to compare falco-route with"
+		return 0
+	fi
+	say "three routes to three files, --default /dev/null:"
+	say "  '$route_when1', '$route_when2', '$route_when3'"
+	rounds route_filter1 route_filter2 route_filter3 route
+
+	n=1
+	for when in "$route_when1" "$route_when2" "$route_when3"; do
+		eval "best=\$best_route_filter$n"
+		say "falco-filter   '$when': $(seconds "$best")s, $(count_lines "$work/filter$n") selected"
+		n=$((n + 1))
+	done
+	# One falco-filter pass per condition; the route does all three in one.
+	filter_pass_ns=$(( (best_route_filter1 + best_route_filter2 +
+		best_route_filter3) / 3 ))
+	filter_rate=$(mb_per_s "$corpus_size" "$filter_pass_ns")
+	route_rate=$(mb_per_s "$corpus_size" "$best_route")
+	say "falco-filter   $filter_rate MB/s, the mean of one pass per condition"
+	say "falco-route    $(mb "$corpus_size") MB in $(seconds "$best_route")s: $route_rate MB/s, peak RSS $(mib "$rss_route") MiB"
+
+	say ""
+	route_ratio=$(calc "sprintf(\"%.2f\", $route_rate / $filter_rate)")
+	verdict "$(is_at_least "$route_ratio" "$route_target")" \
+		"falco-route/falco-filter = $route_ratio (target >= $route_target)"
+	same=1
+	for n in 1 2 3; do
+		cmp -s "$work/route$n" "$work/filter$n" || same=0
+	done
+	[ "$status_route" = 0 ] || same=0
+	verdict "$same" \
+		"each falco-route sink holds byte for byte what falco-filter selects (exit status $status_route)"
+	rm -f "$work/route1" "$work/route2" "$work/route3" \
+		"$work/filter1" "$work/filter2" "$work/filter3"
+}
+
+start_receiver() {
+	rm -f "$work/receiver.port" "$work/receiver.stats"
+	"$work/receiver" "$work/receiver.port" "$work/receiver.stats" &
+	receiver_pid=$!
+	waited=0
+	while [ ! -s "$work/receiver.port" ]; do
+		waited=$((waited + 1))
+		if [ "$waited" -gt 100 ]; then
+			say "bench: the receiver did not start" >&2
+			exit 2
+		fi
+		sleep 0.1
+	done
+	# The webhook URL through the environment, as a user keeps it out of
+	# ps; the receiver listens on 127.0.0.1 only.
+	SLACK_WEBHOOK_URL="http://127.0.0.1:$(cat "$work/receiver.port")/services/bench"
+	export SLACK_WEBHOOK_URL
+}
+
+# stop_receiver_count: stops the receiver; sets requests to what it received.
+# Not in $(...): only this shell can wait for the receiver.
+stop_receiver_count() {
+	stop_receiver
+	requests=$(awk '$1 == "requests" { print $2 }' "$work/receiver.stats")
+}
+
+bench_slack() {
+	say ""
+	say "== falco-slack"
+	if ! program falco-slack; then
+		say "skipped: falco-slack not built"
+		return 0
+	fi
+	# shellcheck disable=SC2046 # the flags are words
+	compile receiver $(pkg-config --cflags --libs libmicrohttpd)
+	head -n "$slack_alerts" "$corpus" >"$work/slack.ndjson"
+	head -n "$storm_alerts" "$corpus" >"$work/storm.ndjson"
+	storm_size=$(wc -c <"$work/storm.ndjson" | tr -d ' ')
+
+	# One run each: a run posts thousands of requests, and the storm is
+	# about memory, not time.
+	saved_runs=$runs
+	runs=1
+	start_receiver
+	rounds slack
+	stop_receiver_count
+	slack_requests=$requests
+	start_receiver
+	rounds storm
+	stop_receiver_count
+	storm_requests=$requests
+	runs=$saved_runs
+	unset SLACK_WEBHOOK_URL
+
+	slack_rate=$(calc "sprintf(\"%.0f\", $slack_alerts / ($best_slack / 1e9))")
+	say "falco-slack    $slack_alerts alerts in $(seconds "$best_slack")s with --rate 1000000/1: $slack_rate alerts/s, $slack_requests requests received, peak RSS $(mib "$rss_slack") MiB"
+	say "falco-slack    storm of $storm_alerts alerts ($(mb "$storm_size") MB) at the default rate: $(seconds "$best_storm")s, $storm_requests requests received, peak RSS $(mib "$rss_storm") MiB"
+
+	say ""
+	delivered=0
+	[ "$status_slack" != 0 ] || [ "$status_storm" != 0 ] || delivered=1
+	verdict "$delivered" \
+		"falco-slack delivered every alert (exit status $status_slack, and $status_storm in the storm)"
+	verdict "$(is_at_least "$slack_rate" "$slack_target")" \
+		"falco-slack posts $slack_rate alerts/s (target >= $slack_target)"
+	# Bounded means not holding the storm: well below its own size.
+	verdict "$(is_at_least "$((storm_rss_target_kib - 1))" "$rss_storm")" \
+		"falco-slack peak RSS $(mib "$rss_storm") MiB under the storm (target < $(mib "$storm_rss_target_kib") MiB)"
+	rm -f "$work/slack.ndjson" "$work/storm.ndjson" "$work/slack.out"
+}
+
+main() {
+	mkdir -p "$work"
+	for tool in jq grep awk cmp /usr/bin/time; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			say "bench: '$tool' not found (make deps installs it)" >&2
+			exit 2
+		fi
+	done
+	compile gen-corpus
+	samples=$root/tests/fixtures/samples.ndjson
+	corpus=$work/corpus.ndjson
+	gen_start=$(date +%s%N)
+	make_corpus "$corpus" "$corpus_bytes"
+	jq_input=$corpus
+	jq_what="the whole corpus"
+	if [ "$jq_bytes" -gt 0 ]; then
+		# The generator is deterministic: a smaller size is a line prefix.
+		jq_input=$work/corpus-prefix.ndjson
+		make_corpus "$jq_input" "$jq_bytes"
+		jq_what="the first $(mb "$jq_bytes") MB of the corpus"
+	fi
+	gen_s=$(seconds "$(($(date +%s%N) - gen_start))")
+	corpus_size=$(wc -c <"$corpus" | tr -d ' ')
+	jq_size=$(wc -c <"$jq_input" | tr -d ' ')
+	# Warm the page cache, so that every program reads from memory.
+	cat "$corpus" >/dev/null
+
+	say "falco-pipes bench: $corpus"
+	say "corpus: $(mb "$corpus_size") MB, $(count_lines "$corpus") alerts (ready in ${gen_s}s; kept for the next run)"
+	say "best of $runs interleaved runs, warm page cache, MB = 10^6 bytes, $(nproc) CPUs"
+
+	bench_filter
+	bench_route
+	bench_slack
+
+	say ""
+	if [ "$failed" = 0 ]; then
+		say "bench: all targets met"
+	else
+		say "bench: some targets failed"
+	fi
+	exit "$failed"
+}
+
+main "$@"
