@@ -713,6 +713,16 @@ $(usage_lines)"
 	run -0 cmp "$BATS_TEST_TMPDIR/out" <(sample 1)
 }
 
+@test "a burst of alerts leaves in large writes, not a write per alert" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -o /dev/null true 2>/dev/null || skip "ptrace is not allowed here"
+	run -0 strace -o "$BATS_TEST_TMPDIR/trace" -e trace=write falco-filter -o '%rule %evt.time' 'rule exists' "$BATS_FILE_TMPDIR/many.ndjson"
+	assert_equal "${#lines[@]}" 6400
+	run -0 grep -c '^write(1,' "$BATS_TEST_TMPDIR/trace"
+	# 6400 lines of about 40 bytes: a few dozen writes, not thousands
+	(( output < 6400 / 20 ))
+}
+
 # --- the scanner against cJSON ---
 
 @test "the alert scanner gives cJSON's results on every test input" {
@@ -736,4 +746,57 @@ filter-parity: $FILTER/cjson-lax.ndjson:3: scanner rejects what cJSON accepts (i
 filter-parity: $FILTER/cjson-lax.ndjson:4: scanner rejects what cJSON accepts (invalid JSON at byte 8)
 filter-parity: $FILTER/cjson-lax.ndjson:5: scanner rejects what cJSON accepts (invalid JSON at byte 8)
 filter-parity: $FILTER/cjson-lax.ndjson:6: scanner rejects what cJSON accepts (invalid JSON at byte 10)"
+}
+
+# --- the manual ---
+
+@test "every example in falco-filter(1) prints what the manual shows" {
+	local man=$BATS_TEST_DIRNAME/../man/falco-filter.1
+	[ -f "$man" ] || skip "man/falco-filter.1 is not written yet"
+	cp "$SAMPLES" "$BATS_TEST_TMPDIR/alerts.ndjson"
+	# Each "$ command" of a literal block runs in a directory holding
+	# alerts.ndjson; the lines up to the next "$ " are its expected
+	# standard output. "$ cat FILE" shows a file: it is written, not run.
+	# Commands that follow a log forever (tail -F) are not run.
+	run -0 --separate-stderr python3 - "$man" "$BATS_TEST_TMPDIR" <<-'EOF'
+	import subprocess, sys
+	man, tmp = sys.argv[1], sys.argv[2]
+	blocks, block = [], None
+	for line in open(man, encoding='utf-8').read().split('\n'):
+	    if line.startswith('.Bd -literal'):
+	        block = []
+	    elif line == '.Ed' and block is not None:
+	        blocks.append(block)
+	        block = None
+	    elif block is not None:
+	        block.append(line.replace('\\e', '\\').replace('\\&', ''))
+	examples = []
+	for block in blocks:
+	    if not block or not block[0].startswith('$ '):
+	        continue
+	    for line in block:
+	        if line.startswith('$ '):
+	            examples.append([line[2:], []])
+	        elif examples[-1][0].endswith('|'):
+	            examples[-1][0] += '\n' + line
+	        else:
+	            examples[-1][1].append(line)
+	ran = 0
+	for command, expected in examples:
+	    if 'tail -F' in command:
+	        continue
+	    if command.startswith('cat ') and ' ' not in command[4:]:
+	        open(tmp + '/' + command[4:], 'w').write('\n'.join(expected) + '\n')
+	        continue
+	    got = subprocess.run(['bash', '-c', command], cwd=tmp,
+	        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+	    want = ''.join(line + '\n' for line in expected).encode()
+	    ran += 1
+	    if got != want:
+	        print('example: $ %s\nexpected:\n%sgot:\n%s' % (command,
+	            want.decode(errors='replace'), got.decode(errors='replace')))
+	print('%d examples run' % ran)
+	EOF
+	assert_equal "$stderr" ""
+	assert_output --regexp '^[1-9][0-9]* examples run$'
 }
