@@ -96,7 +96,7 @@ struct check {
 	enum op op;
 	int by_severity;	/* field "priority" under a comparison */
 	struct value *values;
-	size_t nvalues;
+	size_t nvalues, values_cap;
 	regex_t regex;		/* OP_REGEX only */
 };
 
@@ -105,7 +105,7 @@ enum node_kind { NODE_OR, NODE_AND, NODE_NOT, NODE_CHECK };
 struct cond {
 	enum node_kind kind;
 	struct cond **children;	/* OR, AND: n; NOT: 1 */
-	size_t nchildren;
+	size_t nchildren, children_cap;
 	struct check *check;
 };
 
@@ -205,8 +205,8 @@ node_new(enum node_kind kind)
 static void
 node_add(struct cond *c, struct cond *child)
 {
-	c->children = xrealloc(c->children,
-	    (c->nchildren + 1) * sizeof(*c->children));
+	c->children = xgrow(c->children, &c->children_cap, c->nchildren + 1,
+	    sizeof(*c->children));
 	c->children[c->nchildren++] = child;
 }
 
@@ -753,7 +753,8 @@ value_init(struct value *v, const char *text, size_t len)
 static void
 check_add_value(struct check *k, const char *text, size_t len)
 {
-	k->values = xrealloc(k->values, (k->nvalues + 1) * sizeof(*k->values));
+	k->values = xgrow(k->values, &k->values_cap, k->nvalues + 1,
+	    sizeof(*k->values));
 	value_init(&k->values[k->nvalues++], text, len);
 }
 

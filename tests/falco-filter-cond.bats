@@ -556,3 +556,18 @@ syntax_error() {
 	run -0 --separate-stderr falco-filter 'tags intersects (T1059, T1059.004)' "$SAMPLES"
 	assert_output "$(samples 15 16)"
 }
+
+# ---- the library alone (tests/tools/cond-eval.c) ----
+
+@test "one parsed condition serves several threads at once" {
+	run -0 --separate-stderr cond-eval -t 4 'proc.name regex "(ba)?sh" or tags contains shell or fd.name pmatch (/tmp) or evt.args icontains C' "$ALERTS"
+	assert_output "$(alerts 1 2 3 4 7 8 10)"
+	[ -z "$stderr" ]
+}
+
+@test "a chain of 5000 ors parses and evaluates" {
+	local chain
+	chain="proc.name = x0$(printf ' or proc.name = x%d' $(seq 1 4999)) or proc.name = sh"
+	run -0 --separate-stderr cond-eval "$chain" "$ALERTS"
+	assert_output "$(alerts 1)"
+}
