@@ -1,0 +1,450 @@
+#!/usr/bin/env bats
+# falco-route's behaviour: each sink form, --first, --default, routes
+# files and their errors, restarts of a dying |CMD with nothing lost,
+# spooling and replay with a stalled sink, --on-full, hostile alerts with
+# !CMD, --max-procs, --exec-timeout, SIGTERM draining, SIGHUP reopening
+# and the summary lines.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load lib/falco-route-helpers
+
+ROUTES=$FIXTURES/route
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir spool
+	export TMPDIR=$BATS_TEST_TMPDIR/spool
+}
+
+teardown() {
+	route_teardown
+}
+
+# the samples whose priority is Critical, in input order
+critical_samples() {
+	sample 1; sample 11; sample 14
+}
+
+# ---- file sinks, standard output, --default ----
+
+@test "alerts that satisfy a route's condition are appended to its file byte for byte" {
+	run -0 --separate-stderr falco-route --default /dev/null \
+	    --when 'priority = critical' --to critical.ndjson "$SAMPLES"
+	assert_output ""
+	assert_equal "$stderr" ""
+	run -0 cat critical.ndjson
+	assert_output "$(critical_samples)"
+}
+
+@test "a file sink is appended to, not truncated" {
+	echo 'kept' >critical.ndjson
+	run -0 falco-route --default /dev/null --when 'priority = critical' \
+	    --to critical.ndjson "$SAMPLES"
+	run -0 cat critical.ndjson
+	assert_output "kept
+$(critical_samples)"
+}
+
+@test "alerts that no route took go to standard output by default" {
+	run -0 --separate-stderr falco-route --when 'priority != critical' \
+	    --to other.ndjson "$SAMPLES"
+	assert_output "$(critical_samples)"
+	assert_equal "$stderr" ""
+}
+
+@test "--default sends the alerts that no route took to a file" {
+	run -0 --separate-stderr falco-route --default rest.ndjson \
+	    --when 'priority != critical' --to other.ndjson "$SAMPLES"
+	assert_output ""
+	run -0 cat rest.ndjson
+	assert_output "$(critical_samples)"
+}
+
+@test "--default /dev/null discards the alerts that no route took" {
+	run -0 --separate-stderr falco-route --default /dev/null \
+	    --when 'rule = "no such rule"' --to none.ndjson "$SAMPLES"
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
+@test "with no route at all every alert goes to standard output unchanged" {
+	run -0 --separate-stderr falco-route <"$SAMPLES"
+	assert_output "$(cat "$SAMPLES")"
+}
+
+@test "an alert goes to the sinks of every route that matches" {
+	run -0 falco-route --default /dev/null \
+	    --when 'rule = "Terminal shell in container"' --to a.ndjson \
+	    --when 'priority = critical' --to b.ndjson "$SAMPLES"
+	run -0 cat a.ndjson
+	assert_output "$(sample 1; sample 2)"
+	run -0 cat b.ndjson
+	assert_output "$(critical_samples)"
+}
+
+@test "--first sends an alert along the first route that matches only" {
+	run -0 falco-route --first --default /dev/null \
+	    --when 'rule = "Terminal shell in container"' --to a.ndjson \
+	    --when 'priority = critical' --to b.ndjson "$SAMPLES"
+	run -0 cat a.ndjson
+	assert_output "$(sample 1; sample 2)"
+	run -0 cat b.ndjson
+	assert_output "$(sample 11; sample 14)"
+}
+
+@test "an alert that two routes send to the same sink is written there once" {
+	run -0 falco-route --default /dev/null \
+	    --when 'rule = "Terminal shell in container"' --to a.ndjson \
+	    --when 'priority = critical' --to a.ndjson --to a.ndjson "$SAMPLES"
+	run -0 cat a.ndjson
+	assert_output "$(sample 1; sample 2; sample 11; sample 14)"
+}
+
+@test "a line that is not JSON is reported with its file and line and goes to the default sink" {
+	{ sample 1; echo 'not json'; sample 2; } >in.ndjson
+	run -0 --separate-stderr falco-route --when 'rule exists' \
+	    --to all.ndjson in.ndjson
+	assert_output "not json"
+	assert_equal "$stderr" "falco-route: in.ndjson:2: invalid JSON at byte 1"
+	run -0 cat all.ndjson
+	assert_output "$(sample 1; sample 2)"
+}
+
+@test "a line ending in CR LF reaches its sink with the CR" {
+	printf '%s\r\n' "$(sample 1)" >crlf.ndjson
+	run -0 falco-route --when 'rule exists' --to all.ndjson crlf.ndjson
+	run -0 cmp all.ndjson crlf.ndjson
+}
+
+# ---- descriptors and commands ----
+
+@test "&N writes to a descriptor the shell opened" {
+	run -0 --separate-stderr bash -c \
+	    'falco-route --default /dev/null --when "priority = critical" --to "&5" "$1" 5>fd5.ndjson' \
+	    bash "$SAMPLES"
+	assert_output ""
+	run -0 cat fd5.ndjson
+	assert_output "$(critical_samples)"
+}
+
+@test "&N that is not open for writing is a usage error" {
+	run -2 --separate-stderr falco-route --when 'rule exists' --to '&9' "$SAMPLES"
+	assert_output ""
+	assert_equal "$stderr" "falco-route: '&9': descriptor not open for writing"
+}
+
+@test "|CMD is started once and fed every alert on its standard input" {
+	run -0 --separate-stderr falco-route --default /dev/null --when 'rule exists' \
+	    --to '|echo started >>starts; cat >piped.ndjson' "$SAMPLES"
+	assert_equal "$stderr" ""
+	run -0 cat starts
+	assert_output "started"
+	run -0 cmp piped.ndjson "$SAMPLES"
+}
+
+@test "!CMD runs once per alert with the alert's line on its standard input" {
+	run -0 --separate-stderr falco-route --max-procs 1 --default /dev/null \
+	    --when 'priority = critical' --to '!cat >>runs.ndjson; echo run >>count' \
+	    "$SAMPLES"
+	assert_equal "$stderr" ""
+	run -0 cat runs.ndjson
+	assert_output "$(critical_samples)"
+	run -0 wc -l <count
+	assert_output "3"
+}
+
+@test "!CMD gets the alert's fields in FALCO_* variables" {
+	sample 1 >one.ndjson
+	run -0 falco-route --when 'rule exists' --to '!env | grep -E "^FALCO_(RULE|PRIORITY|TIME|SOURCE|HOSTNAME|K8S_NS|K8S_POD|CONTAINER_ID)=" | sort >env.txt' \
+	    one.ndjson
+	run -0 cat env.txt
+	assert_output "FALCO_CONTAINER_ID=ee97d9c4186f
+FALCO_HOSTNAME=falco-xczjd
+FALCO_K8S_NS=default
+FALCO_K8S_POD=kubecon
+FALCO_PRIORITY=Critical
+FALCO_RULE=Terminal shell in container
+FALCO_SOURCE=syscall
+FALCO_TIME=2023-05-25T13:44:05.478445995Z"
+}
+
+@test "!CMD gets an empty variable for a field the alert lacks" {
+	sample 2 >two.ndjson
+	run -0 falco-route --when 'rule exists' \
+	    --to '!printf "[%s][%s]\n" "$FALCO_SOURCE" "$FALCO_HOSTNAME" >vars.txt' two.ndjson
+	run -0 cat vars.txt
+	assert_output "[][]"
+}
+
+@test "hostile alert text reaches !CMD only as data: nothing in it is executed" {
+	mkdir home
+	echo canary >home/canary
+	run -0 --separate-stderr env HOME="$BATS_TEST_TMPDIR/home" falco-route \
+	    --max-procs 1 --when 'rule exists' \
+	    --to '!printf "%s|%s|%s|%s\n" "$FALCO_RULE" "$FALCO_K8S_NS" "$FALCO_K8S_POD" "$FALCO_CONTAINER_ID" >>seen.txt; cat >>lines.ndjson' \
+	    "$ROUTES/hostile.ndjson"
+	assert_equal "$stderr" ""
+	[ ! -e pwned ] || fail "a command in an alert was executed"
+	[ ! -e home/pwned ] || fail "a command in an alert was executed"
+	run -0 cat home/canary
+	assert_output "canary"
+	run -0 cat seen.txt
+	assert_output '$(touch pwned)|; rm -rf ~|x";touch pwned;"|'"' && touch pwned '"'
+; rm -rf ~|$(rm -rf ~)||touch pwned|`rm -rf ~`'
+	run -0 cmp lines.ndjson "$ROUTES/hostile.ndjson"
+}
+
+@test "a !CMD that fails is reported with the rule and its exit status" {
+	sample 1 >one.ndjson
+	run -1 --separate-stderr falco-route --when 'rule exists' --to '!cat >/dev/null; exit 3' \
+	    one.ndjson
+	assert_output ""
+	assert_equal "$stderr" "falco-route: '!cat >/dev/null; exit 3': rule 'Terminal shell in container': exit status 3
+falco-route: '!cat >/dev/null; exit 3': 0 delivered, 0 spooled, 0 dropped, 1 failed
+falco-route: '-': 0 delivered, 0 spooled, 0 dropped, 0 failed
+falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/falco-route.failed.${stderr##*falco-route.failed.}"
+	run -0 cat "$TMPDIR"/falco-route.failed.*
+	assert_output "$(sample 1)"
+}
+
+@test "--max-procs 2 never runs more than two !CMD at once" {
+	mkdir running
+	numbered 8 >seq.ndjson
+	run -0 falco-route --max-procs 2 --when 'rule exists' \
+	    --to '!touch running/$$; ls running | wc -l >>counts; sleep 0.2; rm running/$$' \
+	    seq.ndjson
+	# the most ever seen running at once
+	run -0 bash -c 'sort -n counts | tail -n 1'
+	assert_output "2"
+}
+
+@test "--exec-timeout kills a !CMD run that hangs and reports it" {
+	sample 1 >one.ndjson
+	run -1 --separate-stderr falco-route --exec-timeout 0.3 --when 'rule exists' \
+	    --to '!sleep 30' one.ndjson
+	stderr_line 0 "falco-route: '!sleep 30': rule 'Terminal shell in container': timed out after 0.3s"
+	stderr_line 1 "falco-route: '!sleep 30': 0 delivered, 0 spooled, 0 dropped, 1 failed"
+}
+
+# ---- routes files ----
+
+@test "a routes file sends alerts to the sinks its lines name" {
+	run -0 --separate-stderr falco-route -f "$ROUTES/good.routes" --default /dev/null \
+	    "$SAMPLES"
+	assert_equal "$stderr" ""
+	run -0 cat shells.ndjson
+	assert_output "$(sample 1; sample 2)"
+	run -0 cat critical.ndjson
+	assert_output "$(critical_samples)"
+	run -0 cmp critical.ndjson all.ndjson
+	run -0 cat audit.ndjson
+	assert_output "$(sample 5; sample 6; sample 7; sample 8)"
+	run -0 cmp audit.ndjson audit-cmd.ndjson
+}
+
+@test "a routes file line without an arrow is an error naming the file and line" {
+	run -2 --separate-stderr falco-route -f "$ROUTES/no-arrow.routes" "$SAMPLES"
+	assert_output ""
+	assert_equal "$stderr" "falco-route: $ROUTES/no-arrow.routes:2: expected 'CONDITION -> SINK'"
+}
+
+@test "a bad condition in a routes file is an error naming the file, line and column" {
+	run -2 --separate-stderr falco-route -f "$ROUTES/bad-condition.routes" "$SAMPLES"
+	assert_output ""
+	[[ $stderr == "falco-route: $ROUTES/bad-condition.routes:2: column "* ]] ||
+		fail "unexpected: $stderr"
+	[ ! -e all.ndjson ] || fail "a sink was opened despite the error"
+}
+
+@test "an empty sink in a routes file is an error naming the file and line" {
+	run -2 --separate-stderr falco-route -f "$ROUTES/empty-sink.routes" "$SAMPLES"
+	assert_equal "$stderr" "falco-route: $ROUTES/empty-sink.routes:1: empty sink"
+}
+
+@test "a routes file line without a condition is an error" {
+	run -2 --separate-stderr falco-route -f "$ROUTES/no-condition.routes" "$SAMPLES"
+	assert_equal "$stderr" "falco-route: $ROUTES/no-condition.routes:1: no condition before '->'"
+}
+
+@test "--to before any --when is a usage error" {
+	run -2 --separate-stderr falco-route --to out.ndjson "$SAMPLES"
+	assert_output ""
+	stderr_line 0 "falco-route: --to 'out.ndjson' without a --when before it"
+	[[ ${stderr_lines[1]} == "falco-route: usage: falco-route "* ]] ||
+		fail "no synopsis: $stderr"
+}
+
+@test "--when without a --to is a usage error" {
+	run -2 --separate-stderr falco-route --when 'rule exists' "$SAMPLES"
+	stderr_line 0 "falco-route: --when without a --to after it"
+}
+
+@test "--on-full accepts only spool, block and drop" {
+	run -2 --separate-stderr falco-route --on-full later "$SAMPLES"
+	stderr_line 0 "falco-route: --on-full: 'later': expected spool, block or drop"
+}
+
+# ---- nothing lost ----
+
+@test "a |CMD that keeps dying is restarted and every alert reaches it once, in order" {
+	numbered 30 >seq.ndjson
+	# each life reads three lines, one byte at a time, and exits
+	run -0 --separate-stderr falco-route --when 'rule exists' \
+	    --to '|for i in 1 2 3; do read -r l || exit 0; printf "%s\n" "$l"; done >>got.ndjson' \
+	    seq.ndjson
+	run -0 cmp got.ndjson seq.ndjson
+}
+
+@test "a |CMD that dies without reading is given up after --restart-max and its alerts kept" {
+	numbered 5 >seq.ndjson
+	run -1 --separate-stderr falco-route --restart-max 2 --when 'rule exists' \
+	    --to '|exit 1' seq.ndjson
+	stderr_line 0 "falco-route: '|exit 1': exit status 1, restarting in 0.1s"
+	stderr_line 1 "falco-route: '|exit 1': exit status 1, restarting in 0.2s"
+	stderr_line 2 "falco-route: '|exit 1': exit status 1, giving up after 2 restarts"
+	stderr_line 3 "falco-route: '|exit 1': 0 delivered, 0 spooled, 0 dropped, 5 failed"
+	run -0 cat "$TMPDIR"/falco-route.failed.*
+	assert_output "$(cat seq.ndjson)"
+}
+
+@test "a full queue spools to --spool-dir and replays in order once the FIFO is read" {
+	numbered 100 >seq.ndjson
+	mkfifo sink
+	falco-route -v --queue 5 --spool-dir spool --when 'rule exists' --to sink \
+	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
+	ROUTE_PID=$!
+	wait_until 10 has_spool spool
+	cat sink >got.ndjson
+	route_wait
+	assert_equal "$status" 0
+	run -0 cmp got.ndjson seq.ndjson
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: 'sink': 100 delivered, 95 spooled, 0 dropped, 0 failed"
+	run -0 ls spool
+	assert_output ""
+}
+
+@test "--on-full drop drops what a full queue cannot hold and counts it" {
+	numbered 20 >seq.ndjson
+	mkfifo sink
+	run -1 --separate-stderr falco-route --queue 5 --on-full drop --drain-timeout 0.2 \
+	    --when 'rule exists' --to sink seq.ndjson
+	stderr_line 0 "falco-route: 'sink': 0 delivered, 0 spooled, 15 dropped, 5 failed"
+	run -0 cat "$TMPDIR"/falco-route.failed.*
+	assert_output "$(head -n 5 seq.ndjson)"
+}
+
+@test "--on-full block holds the input instead of spooling, and delivers everything" {
+	numbered 100 >seq.ndjson
+	mkfifo sink
+	falco-route -v --queue 5 --on-full block --when 'rule exists' --to sink \
+	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
+	ROUTE_PID=$!
+	cat sink >got.ndjson
+	route_wait
+	assert_equal "$status" 0
+	run -0 cmp got.ndjson seq.ndjson
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: 'sink': 100 delivered, 0 spooled, 0 dropped, 0 failed"
+	run -0 ls spool
+	assert_output ""
+}
+
+@test "a sink that never reads holds up neither the other sinks nor the exit" {
+	for i in $(seq 300); do cat "$SAMPLES"; done >many.ndjson
+	run -1 --separate-stderr falco-route --drain-timeout 0.3 --when 'rule exists' \
+	    --to '|sleep 30' --to all.ndjson many.ndjson
+	[[ $stderr == "falco-route: '|sleep 30': 0 delivered, 0 spooled, 0 dropped, 4800 failed"* ]] ||
+		fail "unexpected: $stderr"
+	run -0 cmp all.ndjson many.ndjson
+}
+
+@test "what a stalled sink did not take at the drain timeout is kept in order" {
+	for i in $(seq 300); do cat "$SAMPLES"; done >many.ndjson
+	run -1 --separate-stderr falco-route --drain-timeout 0.3 --when 'rule exists' \
+	    --to '|sleep 30' many.ndjson
+	[[ $stderr == *"'|sleep 30': 4800 undelivered alerts kept in '$TMPDIR/falco-route.failed."* ]] ||
+		fail "unexpected: $stderr"
+	run -0 cmp "$TMPDIR"/falco-route.failed.* many.ndjson
+}
+
+# ---- signals and summaries ----
+
+@test "SIGTERM delivers what is queued, closes the sinks and exits 0" {
+	mkfifo sink
+	route_in_background --when 'rule exists' --to copy.ndjson --to sink
+	cat "$SAMPLES" >&7
+	wait_for_lines copy.ndjson 16
+	kill -TERM "$ROUTE_PID"
+	cat sink >got.ndjson
+	route_wait
+	assert_equal "$status" 0
+	run -0 cmp got.ndjson "$SAMPLES"
+}
+
+@test "SIGHUP reopens a file sink, so a renamed log is left behind whole" {
+	route_in_background --when 'rule exists' --to log.ndjson
+	sample 1 >&7
+	wait_for_lines log.ndjson 1
+	mv log.ndjson log.ndjson.1
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 test -e log.ndjson
+	sample 2 >&7
+	exec 7>&-
+	route_wait
+	assert_equal "$status" 0
+	run -0 cat log.ndjson.1
+	assert_output "$(sample 1)"
+	run -0 cat log.ndjson
+	assert_output "$(sample 2)"
+}
+
+@test "SIGUSR1 prints one summary line per sink and the router goes on" {
+	route_in_background --default /dev/null --when 'priority = critical' --to crit.ndjson
+	cat "$SAMPLES" >&7
+	wait_for_lines crit.ndjson 3
+	kill -USR1 "$ROUTE_PID"
+	wait_for_lines out.stderr 2
+	run -0 cat out.stderr
+	assert_output "falco-route: 'crit.ndjson': 3 delivered, 0 spooled, 0 dropped, 0 failed
+falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
+	sample 1 >&7
+	exec 7>&-
+	route_wait
+	assert_equal "$status" 0
+	run -0 wc -l <crit.ndjson
+	assert_output "4"
+}
+
+@test "-v prints one summary line per sink at exit even when nothing was lost" {
+	run -0 --separate-stderr falco-route -v --default /dev/null \
+	    --when 'priority = critical' --to crit.ndjson "$SAMPLES"
+	assert_equal "$stderr" "falco-route: 'crit.ndjson': 3 delivered, 0 spooled, 0 dropped, 0 failed
+falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
+}
+
+@test "the seed's routes file sends the shell to falco-slack and the connection to falco-netpol" {
+	sed -e 's/|falco-slack.*/slack.ndjson/' -e 's/|falco-netpol.*/netpol.ndjson/' \
+	    "$EXAMPLES/seed.routes" >seed.routes
+	run -0 --separate-stderr falco-route -f seed.routes --default /dev/null \
+	    "$EXAMPLES/seed-alerts.ndjson"
+	assert_equal "$stderr" ""
+	run -0 cat slack.ndjson
+	assert_output "$(sed -n 1p "$EXAMPLES/seed-alerts.ndjson")"
+	run -0 cat netpol.ndjson
+	assert_output "$(sed -n 2p "$EXAMPLES/seed-alerts.ndjson")"
+}
+
+@test "the seed's routing with &N descriptors sends each alert to its command" {
+	run -0 --separate-stderr bash -c '
+		falco-route --default /dev/null \
+		    --when "rule = \"Terminal shell in container\" and container.id != host" --to "&5" \
+		    --when "rule = \"Connection to vistatech.it\"" --to "&6" \
+		    "$1" 5>slack.ndjson 6>netpol.ndjson' bash "$EXAMPLES/seed-alerts.ndjson"
+	assert_equal "$stderr" ""
+	run -0 cat slack.ndjson
+	assert_output "$(sed -n 1p "$EXAMPLES/seed-alerts.ndjson")"
+	run -0 cat netpol.ndjson
+	assert_output "$(sed -n 2p "$EXAMPLES/seed-alerts.ndjson")"
+}

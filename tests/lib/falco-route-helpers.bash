@@ -1,0 +1,74 @@
+# Helpers for tests/falco-route.bats: numbered alerts for sequence
+# oracles, bounded waits on files, and a router run in the background
+# with its input on a FIFO the test holds open.
+
+# numbered N: N alerts whose "n" counts from 1, with an evt.time beyond 2^53
+numbered() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		printf '{"rule":"Seq","priority":"Notice","n":%d,"output_fields":{"evt.time":%d}}\n' \
+		    "$i" "$((1685022245478445995 + i))"
+	done
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms, at most SECONDS
+wait_until() {
+	local tries=$(($1 * 20))
+	shift
+	until "$@"; do
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+}
+
+# has_lines FILE N: FILE exists with at least N lines
+has_lines() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# wait_for_lines FILE N [SECONDS]
+wait_for_lines() {
+	wait_until "${3:-10}" has_lines "$1" "$2"
+}
+
+# has_spool DIR: a spool file was made in DIR
+has_spool() {
+	compgen -G "$1/falco-route.spool.*" >/dev/null
+}
+
+# route_in_background ARGS...: falco-route reading the FIFO "in", which
+# the test holds open on descriptor 7 (write to it with >&7, end the
+# input with "exec 7>&-"); stdout to "out.stdout", stderr to "out.stderr".
+# Descriptor 3 is bats' own and must not reach a background process.
+route_in_background() {
+	mkfifo in
+	exec 7<>in
+	falco-route "$@" <in >out.stdout 2>out.stderr 3>&- 7>&- &
+	ROUTE_PID=$!
+}
+
+# route_wait: the background router's exit status, in $status
+route_wait() {
+	status=0
+	wait "$ROUTE_PID" || status=$?
+	ROUTE_PID=
+}
+
+route_teardown() {
+	exec 7>&- 2>/dev/null || true
+	if [ -n "${ROUTE_PID:-}" ]; then
+		kill -KILL "$ROUTE_PID" 2>/dev/null || true
+		wait "$ROUTE_PID" 2>/dev/null || true
+	fi
+	if [ -n "${READER_PID:-}" ]; then
+		kill "$READER_PID" 2>/dev/null || true
+		wait "$READER_PID" 2>/dev/null || true
+	fi
+}
+
+# stderr_line INDEX TEXT: line INDEX of the last run's standard error
+# (run --separate-stderr) is TEXT
+stderr_line() {
+	assert_equal "${stderr_lines[$1]-}" "$2"
+}
