@@ -56,7 +56,7 @@ static const struct opt_spec options[] = {
 	{ "allow-dns", OPT_ALLOW_DNS, no_argument, NULL, "keep egress to port 53 over UDP and TCP" },
 	{ "allow-cidr", OPT_ALLOW_CIDR, required_argument, "CIDR", "keep egress to this range (repeatable)" },
 	{ "ingress", OPT_INGRESS, no_argument, NULL, "deny ingress as well" },
-	{ "release", 'r', required_argument, "NS/POD", "undo the isolation of a pod; reads no input" },
+	{ "release", 'r', required_argument, "NAMESPACE/POD", "undo the isolation of a pod; reads no input" },
 	{ "protect", OPT_PROTECT, required_argument, "NS", "never touch this namespace (repeatable)" },
 	{ "namespace", 'n', required_argument, "NS", "act only in this namespace (repeatable)" },
 	{ "dry-run", OPT_DRY_RUN, optional_argument, "client|server", "change nothing; print or server-check writes" },
