@@ -102,6 +102,10 @@ syntax_error() {
 	matches 'ka.response.code = 403.0 and user.uid = -0' 6
 }
 
+@test "a text field against a number compares byte-wise" {
+	matches 'proc.name > 5' 1 2 3 4 7 9
+}
+
 @test "negative numbers compare as numbers" {
 	matches 'fd.num < -1' 6
 }
