@@ -237,6 +237,18 @@ alpine
 EOF
 }
 
+@test "-w conditions can name lists from a rules file given with -l" {
+	start_receiver
+	printf -- '- list: shells\n  items: [sh, bash]\n' >"$BATS_TEST_TMPDIR/rules.yaml"
+	run -0 falco-slack -q -l "$BATS_TEST_TMPDIR/rules.yaml" -w 'proc.name in (shells)' --rate 100/1 "$SAMPLES"
+	run -0 jq -r '.text' "$RECV"/*.body
+	assert_output - <<'EOF'
+Critical: Terminal shell in container
+Notice: Terminal shell in container
+Notice: Run shell untrusted
+EOF
+}
+
 @test "a bad --when condition is a usage error that points at the column" {
 	run -2 --separate-stderr falco-slack -n -w 'rule = ' </dev/null
 	assert_equal "${stderr_lines[0]:0:24}" "falco-slack: condition: "
@@ -408,4 +420,13 @@ make_ca() {
 	assert_equal "$(requests)" 2
 	assert_equal "$(body 2 .text)" "Falco digest: 15 alerts (first 5 in full, …and 10 more)"
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
+}
+
+@test "the man page's dry-run example shows the payloads of one namespace" {
+	run -0 --separate-stderr falco-slack -n -r 100/1 -w 'k8s.ns.name = default' "$SAMPLES"
+	run -0 jq -r '.attachments[0].fields[] | select(.title == "k8s.pod.name") | .value' <<<"$output"
+	assert_output - <<'EOF'
+kubecon
+alpine
+EOF
 }

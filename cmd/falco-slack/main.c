@@ -26,6 +26,7 @@
 #include "exitcode.h"
 #include "format.h"
 #include "http.h"
+#include "lists.h"
 #include "num.h"
 #include "opts.h"
 #include "out.h"
@@ -53,6 +54,7 @@ enum {
 	OPT_ICON_EMOJI,
 	OPT_ICON_URL,
 	OPT_MATTERMOST,
+	OPT_MAX_LINE_BYTES,
 	OPT_QUEUE_SIZE,
 	OPT_RETRIES,
 	OPT_USERNAME,
@@ -82,6 +84,8 @@ static const struct opt_spec options[] = {
 	  "post only alerts of PRIORITY or worse" },
 	{ "when", 'w', required_argument, "COND",
 	  "post only alerts that satisfy the condition COND" },
+	{ "lists", 'l', required_argument, "FILE",
+	  "load the '- list:' items of a Falco rules file (repeatable)" },
 	{ "mattermost", OPT_MATTERMOST, no_argument, NULL,
 	  "also neutralise plain @channel, @here and @all" },
 	{ "dry-run", 'n', no_argument, NULL,
@@ -102,6 +106,8 @@ static const struct opt_spec options[] = {
 	  "time to post what is queued at the end (default 30)" },
 	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N",
 	  "alerts waiting to be posted before reading pauses (default 10000)" },
+	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "N",
+	  "skip longer lines with a warning (default 1M)" },
 	{ "cacert", OPT_CACERT, required_argument, "FILE",
 	  "trust the CA certificates in FILE (PEM)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
@@ -115,7 +121,10 @@ struct config {
 	const char *webhook_url_file;
 	const char *dead_letter;
 	const char *cacert;
+	const char *when_text;
 	struct cond *when;
+	struct lists *lists;
+	size_t max_line;
 	struct format *message;
 	int min_severity;	/* -1: all */
 	int dry_run;
@@ -169,11 +178,25 @@ format_name(const char *name)
 	opts_usage(synopsis);
 }
 
+static void
+lists_add(struct config *cf, const char *path)
+{
+	char *error = NULL;
+
+	if (cf->lists == NULL)
+		cf->lists = lists_new();
+	if (lists_load(cf->lists, path, &error) < 0) {
+		warnx("%s", error);
+		free(error);
+		exit(EXIT_USAGE);
+	}
+}
+
 static struct cond *
-when_parse(const char *text)
+when_parse(const char *text, const struct lists *lists)
 {
 	struct cond_error error;
-	struct cond *c = cond_parse(text, NULL, &error);
+	struct cond *c = cond_parse(text, lists, &error);
 
 	if (c == NULL) {
 		cond_error_report(text, &error);
@@ -215,6 +238,9 @@ parse_option(struct config *cf, int key, const char *arg)
 	case 'h':
 		opts_help(stdout, synopsis, summary, options);
 		exit(EXIT_OK);
+	case 'l':
+		lists_add(cf, arg);
+		break;
 	case 'm':
 		cf->message = message_parse(arg);
 		break;
@@ -243,7 +269,8 @@ parse_option(struct config *cf, int key, const char *arg)
 		printf("falco-slack %s\n", FALCO_PIPES_VERSION);
 		exit(EXIT_OK);
 	case 'w':
-		cf->when = when_parse(arg);
+		/* parsed once every --lists file is loaded */
+		cf->when_text = arg;
 		break;
 	case OPT_CACERT:
 		cf->cacert = arg;
@@ -270,6 +297,10 @@ parse_option(struct config *cf, int key, const char *arg)
 		break;
 	case OPT_MATTERMOST:
 		cf->style.mattermost = 1;
+		break;
+	case OPT_MAX_LINE_BYTES:
+		cf->max_line = size_parse(arg, 1, (size_t)1 << 30,
+		    "--max-line-bytes");
 		break;
 	case OPT_QUEUE_SIZE:
 		cf->queue_size = (size_t)num_parse(arg, 1, 10000000,
@@ -328,11 +359,14 @@ parse_options(struct config *cf, int argc, char **argv)
 	cf->timeout = 10;
 	cf->drain_timeout = 30;
 	cf->queue_size = 10000;
+	cf->max_line = READER_DEFAULT_MAX_LINE;
 	opts_build(options, &parser);
 	while ((key = getopt_long(argc, argv, parser.shortopts,
 	    parser.longopts, NULL)) != -1)
 		parse_option(cf, key, optarg);
 	opts_free(&parser);
+	if (cf->when_text != NULL)
+		cf->when = when_parse(cf->when_text, cf->lists);
 	cf->style.message = cf->message;
 	check_url(cf);
 	return optind;
@@ -822,7 +856,7 @@ main(int argc, char **argv)
 	http_global_init();
 	sender_init(&sender, &cf);
 	alerts = queue_new(cf.queue_size);
-	in = reader_open(argv + first, argc - first, READER_DEFAULT_MAX_LINE);
+	in = reader_open(argv + first, argc - first, cf.max_line);
 	if (!cf.dry_run)
 		reader_on_wait(in, flush_before_wait, NULL);
 	alert_init(&a);
