@@ -1,13 +1,13 @@
 /*
  * receiver: the webhook that falco-slack posts to during the benchmark.
  * Answers every request 200 "ok" as Slack does, on 127.0.0.1 only, with
- * HTTP/1.1 keep-alive, and counts requests and body bytes.
+ * HTTP/1.1 keep-alive, and counts connections, requests and body bytes.
  *
  *	receiver PORTFILE STATSFILE
  *
  * The chosen port is written to PORTFILE once the socket listens (written
  * aside and renamed, so a reader never sees half a number). On SIGTERM or
- * SIGINT it writes "requests N" and "bytes N" lines to STATSFILE and exits.
+ * SIGINT it writes "connections N", "requests N" and "bytes N" lines to STATSFILE and exits.
  * Written in C with libmicrohttpd (already a build dependency) so that the
  * receiver is not what limits the alerts per second being measured.
  */
@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+static atomic_ullong connections;
 static atomic_ullong requests;
 static atomic_ullong body_bytes;
 
@@ -63,6 +64,18 @@ answer(void *cls, struct MHD_Connection *connection, const char *url,
 	return queued;
 }
 
+/* Counted so the bench can tell whether the sender reuses its connection. */
+static void
+count_connection(void *cls, struct MHD_Connection *connection,
+    void **socket_state, enum MHD_ConnectionNotificationCode event)
+{
+	(void)cls;
+	(void)connection;
+	(void)socket_state;
+	if (event == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&connections, 1);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -85,7 +98,7 @@ main(int argc, char *argv[])
 	struct MHD_Daemon *daemon;
 	const union MHD_DaemonInfo *info;
 	sigset_t stop_signals;
-	char text[128];
+	char text[160];
 	int signal_number;
 
 	if (argc != 3) {
@@ -106,7 +119,9 @@ main(int argc, char *argv[])
 	daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&loopback,
-	    MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, 60U,
+	    MHD_OPTION_NOTIFY_CONNECTION, count_connection, NULL,
+	    MHD_OPTION_END);
 	if (daemon == NULL) {
 		fprintf(stderr, "receiver: cannot listen on 127.0.0.1\n");
 		return 1;
@@ -121,7 +136,9 @@ main(int argc, char *argv[])
 
 	sigwait(&stop_signals, &signal_number);
 	MHD_stop_daemon(daemon);
-	snprintf(text, sizeof text, "requests %llu\nbytes %llu\n",
+	snprintf(text, sizeof text,
+	    "connections %llu\nrequests %llu\nbytes %llu\n",
+	    (unsigned long long)atomic_load(&connections),
 	    (unsigned long long)atomic_load(&requests),
 	    (unsigned long long)atomic_load(&body_bytes));
 	write_file(argv[2], text);

@@ -348,11 +348,13 @@ start_receiver() {
 	export SLACK_WEBHOOK_URL
 }
 
-# stop_receiver_count: stops the receiver; sets requests to what it received.
-# Not in $(...): only this shell can wait for the receiver.
+# stop_receiver_count: stops the receiver; sets requests and connections to
+# what it received. Not in $(...): only this shell can wait for the receiver.
 stop_receiver_count() {
 	stop_receiver
 	requests=$(awk '$1 == "requests" { print $2 }' "$work/receiver.stats")
+	connections=$(awk '$1 == "connections" { print $2 }' \
+		"$work/receiver.stats")
 }
 
 bench_slack() {
@@ -367,6 +369,9 @@ bench_slack() {
 	head -n "$slack_alerts" "$corpus" >"$work/slack.ndjson"
 	head -n "$storm_alerts" "$corpus" >"$work/storm.ndjson"
 	storm_size=$(wc -c <"$work/storm.ndjson" | tr -d ' ')
+	# Fewer when the corpus is smaller than asked (BENCH_CORPUS_MB).
+	slack_alerts=$(count_lines "$work/slack.ndjson")
+	storm_alerts=$(count_lines "$work/storm.ndjson")
 
 	# One run each: a run posts thousands of requests, and the storm is
 	# about memory, not time.
@@ -376,6 +381,7 @@ bench_slack() {
 	rounds slack
 	stop_receiver_count
 	slack_requests=$requests
+	slack_connections=$connections
 	start_receiver
 	rounds storm
 	stop_receiver_count
@@ -384,7 +390,7 @@ bench_slack() {
 	unset SLACK_WEBHOOK_URL
 
 	slack_rate=$(calc "sprintf(\"%.0f\", $slack_alerts / ($best_slack / 1e9))")
-	say "falco-slack    $slack_alerts alerts in $(seconds "$best_slack")s with --rate 1000000/1: $slack_rate alerts/s, $slack_requests requests received, peak RSS $(mib "$rss_slack") MiB"
+	say "falco-slack    $slack_alerts alerts in $(seconds "$best_slack")s with --rate 1000000/1: $slack_rate alerts/s, $slack_requests requests received over $slack_connections connection(s), peak RSS $(mib "$rss_slack") MiB"
 	say "falco-slack    storm of $storm_alerts alerts ($(mb "$storm_size") MB) at the default rate: $(seconds "$best_storm")s, $storm_requests requests received, peak RSS $(mib "$rss_storm") MiB"
 
 	say ""
@@ -392,8 +398,11 @@ bench_slack() {
 	[ "$status_slack" != 0 ] || [ "$status_storm" != 0 ] || delivered=1
 	verdict "$delivered" \
 		"falco-slack delivered every alert (exit status $status_slack, and $status_storm in the storm)"
-	verdict "$(is_at_least "$slack_rate" "$slack_target")" \
-		"falco-slack posts $slack_rate alerts/s (target >= $slack_target)"
+	# Issue 4 asks for the rate over one reused connection.
+	fast=$(is_at_least "$slack_rate" "$slack_target")
+	[ "$slack_connections" = 1 ] || fast=0
+	verdict "$fast" \
+		"falco-slack posts $slack_rate alerts/s over $slack_connections connection(s) (target >= $slack_target over one)"
 	# Bounded means not holding the storm: well below its own size.
 	verdict "$(is_at_least "$((storm_rss_target_kib - 1))" "$rss_storm")" \
 		"falco-slack peak RSS $(mib "$rss_storm") MiB under the storm (target < $(mib "$storm_rss_target_kib") MiB)"
