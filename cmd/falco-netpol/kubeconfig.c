@@ -36,19 +36,22 @@ struct kubeconfig_set {
 
 /* --- YAML navigation --- */
 
-static yaml_node_t *yaml_root(struct kubeconfig_file *f)
+static yaml_node_t *
+yaml_root(struct kubeconfig_file *f)
 {
 	return yaml_document_get_root_node(&f->doc);
 }
 
-static const char *yaml_scalar(yaml_node_t *node)
+static const char *
+yaml_scalar(yaml_node_t *node)
 {
 	if (!node || node->type != YAML_SCALAR_NODE)
 		return NULL;
 	return (const char *)node->data.scalar.value;
 }
 
-static yaml_node_t *yaml_get(struct kubeconfig_file *f, yaml_node_t *map,
+static yaml_node_t *
+yaml_get(struct kubeconfig_file *f, yaml_node_t *map,
     const char *key)
 {
 	if (!map || map->type != YAML_MAPPING_NODE)
@@ -63,7 +66,8 @@ static yaml_node_t *yaml_get(struct kubeconfig_file *f, yaml_node_t *map,
 	return NULL;
 }
 
-static const char *yaml_get_string(struct kubeconfig_file *f,
+static const char *
+yaml_get_string(struct kubeconfig_file *f,
     yaml_node_t *map, const char *key)
 {
 	const char *s = yaml_scalar(yaml_get(f, map, key));
@@ -71,14 +75,16 @@ static const char *yaml_get_string(struct kubeconfig_file *f,
 	return s && *s ? s : NULL;
 }
 
-static size_t yaml_seq_len(yaml_node_t *seq)
+static size_t
+yaml_seq_len(yaml_node_t *seq)
 {
 	if (!seq || seq->type != YAML_SEQUENCE_NODE)
 		return 0;
 	return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 }
 
-static yaml_node_t *yaml_seq_at(struct kubeconfig_file *f, yaml_node_t *seq,
+static yaml_node_t *
+yaml_seq_at(struct kubeconfig_file *f, yaml_node_t *seq,
     size_t i)
 {
 	return yaml_document_get_node(&f->doc, seq->data.sequence.items.start[i]);
@@ -86,7 +92,8 @@ static yaml_node_t *yaml_seq_at(struct kubeconfig_file *f, yaml_node_t *seq,
 
 /* --- loading --- */
 
-static int kubeconfig_load(const char *path, struct kubeconfig_file *f)
+static int
+kubeconfig_load(const char *path, struct kubeconfig_file *f)
 {
 	FILE *fp = fopen(path, "r");
 	yaml_parser_t parser;
@@ -110,7 +117,8 @@ static int kubeconfig_load(const char *path, struct kubeconfig_file *f)
 	return 0;
 }
 
-static void kubeconfig_set_load(const struct kube_flags *flags,
+static void
+kubeconfig_set_load(const struct kube_flags *flags,
     struct kubeconfig_set *set)
 {
 	const char *env = getenv("KUBECONFIG");
@@ -146,7 +154,8 @@ static void kubeconfig_set_load(const struct kube_flags *flags,
 	}
 }
 
-static void kubeconfig_set_free(struct kubeconfig_set *set)
+static void
+kubeconfig_set_free(struct kubeconfig_set *set)
 {
 	for (size_t i = 0; i < set->nfiles; i++) {
 		yaml_document_delete(&set->files[i].doc);
@@ -160,7 +169,8 @@ static void kubeconfig_set_free(struct kubeconfig_set *set)
  * The first file whose list (clusters, users, contexts) holds an entry
  * of that name; *value is the entry's "cluster", "user" or "context".
  */
-static struct kubeconfig_file *find_named(struct kubeconfig_set *set,
+static struct kubeconfig_file *
+find_named(struct kubeconfig_set *set,
     const char *list, const char *field, const char *name,
     yaml_node_t **value)
 {
@@ -183,7 +193,8 @@ static struct kubeconfig_file *find_named(struct kubeconfig_set *set,
 
 /* --- values --- */
 
-static char *resolve_path(const struct kubeconfig_file *f, const char *path)
+static char *
+resolve_path(const struct kubeconfig_file *f, const char *path)
 {
 	char *out = NULL;
 
@@ -196,7 +207,8 @@ static char *resolve_path(const struct kubeconfig_file *f, const char *path)
 	return out;
 }
 
-static int base64_value(char c)
+static int
+base64_value(char c)
 {
 	static const char alphabet[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -206,7 +218,8 @@ static int base64_value(char c)
 }
 
 /* NULL when the text is not base64 */
-static char *base64_decode(const char *text, size_t *len)
+static char *
+base64_decode(const char *text, size_t *len)
 {
 	char *out = xmalloc(strlen(text) / 4 * 3 + 4);
 	unsigned int acc = 0;
@@ -234,7 +247,8 @@ static char *base64_decode(const char *text, size_t *len)
 	return out;
 }
 
-static char *decode_data(const struct kubeconfig_file *f, const char *key,
+static char *
+decode_data(const struct kubeconfig_file *f, const char *key,
     const char *text, size_t *len)
 {
 	char *data;
@@ -246,7 +260,8 @@ static char *decode_data(const struct kubeconfig_file *f, const char *key,
 	return data;
 }
 
-static char *read_small_file(const char *path)
+static char *
+read_small_file(const char *path)
 {
 	FILE *fp = fopen(path, "r");
 	char buf[16384];
@@ -263,7 +278,8 @@ static char *read_small_file(const char *path)
 	return xstrdup(buf);
 }
 
-static char **string_list(struct kubeconfig_file *f, yaml_node_t *seq,
+static char **
+string_list(struct kubeconfig_file *f, yaml_node_t *seq,
     const char *first)
 {
 	size_t n = yaml_seq_len(seq), k = 0;
@@ -279,7 +295,8 @@ static char **string_list(struct kubeconfig_file *f, yaml_node_t *seq,
 	return list;
 }
 
-static char **env_list(struct kubeconfig_file *f, yaml_node_t *seq)
+static char **
+env_list(struct kubeconfig_file *f, yaml_node_t *seq)
 {
 	size_t n = yaml_seq_len(seq), k = 0;
 	char **list = xcalloc(n + 1, sizeof(*list));
@@ -297,7 +314,8 @@ static char **env_list(struct kubeconfig_file *f, yaml_node_t *seq)
 	return list;
 }
 
-static struct kube_exec *exec_config(struct kubeconfig_file *f, yaml_node_t *exec)
+static struct kube_exec *
+exec_config(struct kubeconfig_file *f, yaml_node_t *exec)
 {
 	struct kube_exec *e;
 	const char *api = yaml_get_string(f, exec, "apiVersion");
@@ -318,7 +336,8 @@ static struct kube_exec *exec_config(struct kubeconfig_file *f, yaml_node_t *exe
 	return e;
 }
 
-static void cluster_settings(struct kubeconfig_file *f, yaml_node_t *cluster,
+static void
+cluster_settings(struct kubeconfig_file *f, yaml_node_t *cluster,
     struct kube_access *a)
 {
 	const char *server = yaml_get_string(f, cluster, "server");
@@ -338,7 +357,8 @@ static void cluster_settings(struct kubeconfig_file *f, yaml_node_t *cluster,
 	a->insecure = insecure && strcmp(insecure, "true") == 0;
 }
 
-static void user_settings(struct kubeconfig_file *f, yaml_node_t *user,
+static void
+user_settings(struct kubeconfig_file *f, yaml_node_t *user,
     struct kube_access *a)
 {
 	const char *cert_data = yaml_get_string(f, user, "client-certificate-data");
@@ -367,7 +387,8 @@ static void user_settings(struct kubeconfig_file *f, yaml_node_t *user,
 		a->exec = exec_config(f, exec);
 }
 
-static const char *current_context(struct kubeconfig_set *set)
+static const char *
+current_context(struct kubeconfig_set *set)
 {
 	for (size_t i = 0; i < set->nfiles; i++) {
 		struct kubeconfig_file *f = &set->files[i];
@@ -379,7 +400,8 @@ static const char *current_context(struct kubeconfig_set *set)
 	return NULL;
 }
 
-static void from_kubeconfig(struct kubeconfig_set *set, const char *context,
+static void
+from_kubeconfig(struct kubeconfig_set *set, const char *context,
     struct kube_access *a)
 {
 	yaml_node_t *ctx, *cluster, *user = NULL;
@@ -410,14 +432,16 @@ static void from_kubeconfig(struct kubeconfig_set *set, const char *context,
 }
 
 /* The service account directory can be moved for tests and sidecars. */
-static const char *serviceaccount_dir(void)
+static const char *
+serviceaccount_dir(void)
 {
 	const char *dir = getenv("FALCO_NETPOL_SERVICEACCOUNT_DIR");
 
 	return dir && *dir ? dir : SERVICEACCOUNT_DIR;
 }
 
-static void from_cluster(const char *host, const char *port,
+static void
+from_cluster(const char *host, const char *port,
     struct kube_access *a)
 {
 	const char *dir = serviceaccount_dir();
@@ -436,7 +460,8 @@ static void from_cluster(const char *host, const char *port,
 	a->origin = xstrdup("in-cluster service account");
 }
 
-static void from_flags(const struct kube_flags *flags, struct kube_access *a)
+static void
+from_flags(const struct kube_flags *flags, struct kube_access *a)
 {
 	a->server = xstrdup(flags->server);
 	if (flags->token_file)
@@ -447,7 +472,8 @@ static void from_flags(const struct kube_flags *flags, struct kube_access *a)
 }
 
 /* the token file is read now too, so a bad path is found at start-up */
-static void check_token_file(struct kube_access *a)
+static void
+check_token_file(struct kube_access *a)
 {
 	char *token;
 
@@ -458,7 +484,8 @@ static void check_token_file(struct kube_access *a)
 	free(token);
 }
 
-void kube_access_load(const struct kube_flags *flags, struct kube_access *a)
+void
+kube_access_load(const struct kube_flags *flags, struct kube_access *a)
 {
 	struct kubeconfig_set set;
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
@@ -489,7 +516,8 @@ void kube_access_load(const struct kube_flags *flags, struct kube_access *a)
 	check_token_file(a);
 }
 
-static void free_list(char **list)
+static void
+free_list(char **list)
 {
 	if (!list)
 		return;
@@ -498,7 +526,8 @@ static void free_list(char **list)
 	free(list);
 }
 
-void kube_access_free(struct kube_access *a)
+void
+kube_access_free(struct kube_access *a)
 {
 	free(a->server);
 	free(a->ca_file);

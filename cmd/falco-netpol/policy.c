@@ -14,12 +14,14 @@
 #define DNS_SUBDOMAIN_MAX 253
 #define LABEL_NAME_MAX 63
 
-static int is_lower_alnum(char c)
+static int
+is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static int is_dns_label_n(const char *s, size_t n)
+static int
+is_dns_label_n(const char *s, size_t n)
 {
 	if (n == 0 || n > DNS_LABEL_MAX)
 		return 0;
@@ -31,12 +33,14 @@ static int is_dns_label_n(const char *s, size_t n)
 	return 1;
 }
 
-int name_is_dns_label(const char *s)
+int
+name_is_dns_label(const char *s)
 {
 	return is_dns_label_n(s, strlen(s));
 }
 
-int name_is_dns_subdomain(const char *s)
+int
+name_is_dns_subdomain(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -59,7 +63,8 @@ int name_is_dns_subdomain(const char *s)
 	}
 }
 
-static int is_label_name_n(const char *s, size_t n)
+static int
+is_label_name_n(const char *s, size_t n)
 {
 	if (n == 0 || n > LABEL_NAME_MAX)
 		return 0;
@@ -71,7 +76,8 @@ static int is_label_name_n(const char *s, size_t n)
 	return 1;
 }
 
-int label_key_is_valid(const char *s)
+int
+label_key_is_valid(const char *s)
 {
 	const char *slash = strchr(s, '/');
 
@@ -84,12 +90,14 @@ int label_key_is_valid(const char *s)
 	return ok;
 }
 
-int label_value_is_valid(const char *s)
+int
+label_value_is_valid(const char *s)
 {
 	return *s == '\0' || is_label_name_n(s, strlen(s));
 }
 
-static cJSON *port_rule(const char *protocol, int port)
+static cJSON *
+port_rule(const char *protocol, int port)
 {
 	cJSON *p = cJSON_CreateObject();
 
@@ -103,7 +111,8 @@ static cJSON *port_rule(const char *protocol, int port)
  * nothing is allowed; a rule with neither "to" nor "ports" would allow
  * everything, so none is ever made empty.
  */
-static cJSON *egress_rules(const struct policy_spec *spec)
+static cJSON *
+egress_rules(const struct policy_spec *spec)
 {
 	cJSON *rules = cJSON_CreateArray();
 
@@ -131,7 +140,8 @@ static cJSON *egress_rules(const struct policy_spec *spec)
 	return rules;
 }
 
-cJSON *policy_manifest(const struct policy_spec *spec)
+cJSON *
+policy_manifest(const struct policy_spec *spec)
 {
 	cJSON *policy = cJSON_CreateObject();
 	cJSON *metadata, *labels, *body, *types, *egress;
@@ -159,7 +169,8 @@ cJSON *policy_manifest(const struct policy_spec *spec)
 	return policy;
 }
 
-int policy_is_managed(const cJSON *policy)
+int
+policy_is_managed(const cJSON *policy)
 {
 	const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(policy, "metadata");
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(metadata, "labels");
@@ -168,7 +179,8 @@ int policy_is_managed(const cJSON *policy)
 	return cJSON_IsString(by) && strcmp(by->valuestring, MANAGED_BY_VALUE) == 0;
 }
 
-int policy_selects(const cJSON *policy, const cJSON *pod_selector)
+int
+policy_selects(const cJSON *policy, const cJSON *pod_selector)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(policy, "spec");
 	const cJSON *selector = cJSON_GetObjectItemCaseSensitive(spec, "podSelector");
@@ -176,7 +188,8 @@ int policy_selects(const cJSON *policy, const cJSON *pod_selector)
 	return selector && cJSON_Compare(selector, pod_selector, 1);
 }
 
-cJSON *label_patch(const char *key, const char *value)
+cJSON *
+label_patch(const char *key, const char *value)
 {
 	cJSON *patch = cJSON_CreateObject();
 	cJSON *metadata = cJSON_AddObjectToObject(patch, "metadata");
@@ -190,7 +203,8 @@ cJSON *label_patch(const char *key, const char *value)
 	return patch;
 }
 
-cJSON *selector_of_label(const char *key, const char *value)
+cJSON *
+selector_of_label(const char *key, const char *value)
 {
 	cJSON *selector = cJSON_CreateObject();
 	cJSON *match = cJSON_AddObjectToObject(selector, "matchLabels");
@@ -200,7 +214,8 @@ cJSON *selector_of_label(const char *key, const char *value)
 }
 
 /* labels a controller puts on its pods, which vary between revisions */
-static int is_controller_label(const char *key)
+static int
+is_controller_label(const char *key)
 {
 	static const char *const keys[] = {
 		"pod-template-hash", "controller-revision-hash",
@@ -213,7 +228,8 @@ static int is_controller_label(const char *key)
 	return 0;
 }
 
-cJSON *selector_of_controller(const cJSON *selector)
+cJSON *
+selector_of_controller(const cJSON *selector)
 {
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(selector, "matchLabels");
 	const cJSON *exprs = cJSON_GetObjectItemCaseSensitive(selector, "matchExpressions");
@@ -247,7 +263,8 @@ cJSON *selector_of_controller(const cJSON *selector)
 	return out;
 }
 
-char *policy_name_from(const char *prefix, const char *text)
+char *
+policy_name_from(const char *prefix, const char *text)
 {
 	struct buf name = BUF_INIT;
 	size_t max = DNS_SUBDOMAIN_MAX;
