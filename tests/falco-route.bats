@@ -143,6 +143,23 @@ $(critical_samples)"
 	run -0 cmp piped.ndjson "$SAMPLES"
 }
 
+@test "commands keep falco-route's standard output" {
+	run -0 --separate-stderr falco-route --default /dev/null --max-procs 1 \
+	    --when 'priority = critical' --to '!echo "run $FALCO_PRIORITY"' "$SAMPLES"
+	assert_output "run Critical
+run Critical
+run Critical"
+}
+
+@test "&N on a pipe feeds the command behind it, which then sees the end of input" {
+	run -0 --separate-stderr bash -c \
+	    'falco-route --default /dev/null --when "priority = critical" --to "&5" "$1" 5> >(cat >piped.ndjson; echo done >eof)' \
+	    bash "$SAMPLES"
+	wait_until 10 test -s eof
+	run -0 cat piped.ndjson
+	assert_output "$(critical_samples)"
+}
+
 @test "!CMD runs once per alert with the alert's line on its standard input" {
 	run -0 --separate-stderr falco-route --max-procs 1 --default /dev/null \
 	    --when 'priority = critical' --to '!cat >>runs.ndjson; echo run >>count' \

@@ -357,7 +357,10 @@ static void descriptor_open(struct sink *s)
 	struct stat st;
 	char path[64];
 
-	fcntl(s->orig_fd, F_SETFD, FD_CLOEXEC);
+	/* commands keep standard output and error, but no other sink's
+	 * descriptor, or its reader would wait for them to see the end */
+	if (s->orig_fd > 2)
+		fcntl(s->orig_fd, F_SETFD, FD_CLOEXEC);
 	s->fd = s->orig_fd;
 	if (fstat(s->orig_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		return;
