@@ -39,6 +39,11 @@ jq_program='def severity:
 	[ascii_downcase] // 99;
 select((.priority | if type == "string" then severity else 99 end) <= 4
 	and .output_fields["k8s.ns.name"] == "demo")'
+# Not the verdict, for information: jq is faster with the namespace tested
+# first, since it then skips the severity lookup on most alerts.
+jq_program_reordered='select(.output_fields["k8s.ns.name"] == "demo"
+	and ({"emergency": 0, "alert": 1, "critical": 2, "error": 3,
+	      "warning": 4}[.priority | ascii_downcase] != null))'
 grep_string='"k8s.ns.name":"demo"'
 
 route_when1='priority >= error'
@@ -193,6 +198,10 @@ run_jq() {
 	timed "$work/jq.out" jq -c "$jq_program" "$jq_input"
 }
 
+run_jq_reordered() {
+	timed /dev/null jq -c "$jq_program_reordered" "$jq_input"
+}
+
 run_filter() {
 	timed /dev/null "$build/falco-filter" "$condition" "$corpus"
 }
@@ -271,6 +280,12 @@ bench_filter() {
 	jq_ratio=$(calc "sprintf(\"%.1f\", $as_jq_rate / $jq_rate)")
 	verdict "$(is_at_least "$jq_ratio" "$jq_target")" \
 		"falco-filter/jq = $jq_ratio (target >= $jq_target; both on $jq_what)"
+	saved_runs=$runs
+	runs=1
+	rounds jq_reordered
+	runs=$saved_runs
+	reordered_rate=$(mb_per_s "$jq_size" "$best_jq_reordered")
+	say "      for information, one run: jq testing the namespace first, $reordered_rate MB/s; falco-filter/that jq = $(calc "sprintf(\"%.1f\", $as_jq_rate / $reordered_rate)")"
 	grep_ratio=$(calc "sprintf(\"%.2f\", $filter_rate / $grep_rate)")
 	verdict "$(is_at_least "$grep_ratio" "$grep_target")" \
 		"falco-filter/grep = $grep_ratio (target >= $grep_target)"
