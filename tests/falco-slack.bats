@@ -430,3 +430,13 @@ kubecon
 alpine
 EOF
 }
+
+@test "what is still queued when --drain-timeout ends is dead-lettered" {
+	start_receiver hang
+	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q --rate 1/1h --timeout 1s --drain-timeout 200ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 1
+	assert_equal "${stderr_lines[1]}" "falco-slack: --drain-timeout: 1 alert not posted in time"
+	assert_equal "${stderr_lines[2]}" "falco-slack: 2 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+}

@@ -445,6 +445,7 @@ struct sender {
 	FILE *pending;
 	struct dead_letter dead;
 	struct alert alert;
+	unsigned long drain_expired;	/* alerts not tried: drain time was over */
 	double tokens;
 	struct timespec refilled;
 };
@@ -559,9 +560,9 @@ report_failure(struct sender *s, const struct http_response *resp)
 	unsigned long n = (unsigned long)s->digest.count;
 	const char *noun = n == 1 ? "alert" : "alerts";
 
+	/* once the drain time is over, one line at the end says how many */
 	if (give_up && resp->tries == 0) {
-		warnx("'%s': drain timeout: %lu %s not delivered", s->host, n,
-		    noun);
+		s->drain_expired += n;
 		return;
 	}
 	if (resp->status == 0) {
@@ -741,6 +742,10 @@ finish(int status)
 	queue_close(alerts);
 	join_within(config->drain_timeout);
 	sender_free(&sender);
+	if (sender.drain_expired > 0)
+		warnx("--drain-timeout: %lu %s not posted in time",
+		    sender.drain_expired,
+		    sender.drain_expired == 1 ? "alert" : "alerts");
 	if (sender.dead.count > 0) {
 		if (config->dead_letter != NULL)
 			warnx("%lu %s not delivered, appended to '%s'",
