@@ -16,6 +16,7 @@
  * command lines holding the text "k8s.ns.name":"demo" or priority names.
  * Comparing falco-filter's and jq's counts on this corpus checks them.
  */
+#include <err.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -685,8 +686,7 @@ parse_size(const char *text)
 	n = strtoull(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
 	    n == 0) {
-		fprintf(stderr, "gen-corpus: '%s': invalid size\n", text);
-		exit(2);
+		errx(2, "'%s': invalid size", text);
 	}
 	return n;
 }
@@ -721,9 +721,7 @@ main(int argc, char *argv[])
 			break;
 		written += l.len;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("gen-corpus: stdout");
-		return 1;
-	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "stdout");
 	return 0;
 }

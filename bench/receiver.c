@@ -12,6 +12,7 @@
  * receiver is not what limits the alerts per second being measured.
  */
 #include <arpa/inet.h>
+#include <err.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -85,10 +86,8 @@ write_file(const char *path, const char *text)
 	snprintf(aside, sizeof aside, "%s.tmp", path);
 	f = fopen(aside, "w");
 	if (f == NULL || fputs(text, f) == EOF || fclose(f) != 0 ||
-	    rename(aside, path) != 0) {
-		perror(path);
-		exit(1);
-	}
+	    rename(aside, path) != 0)
+		err(1, "'%s'", path);
 }
 
 int
@@ -122,15 +121,11 @@ main(int argc, char *argv[])
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60U,
 	    MHD_OPTION_NOTIFY_CONNECTION, count_connection, NULL,
 	    MHD_OPTION_END);
-	if (daemon == NULL) {
-		fprintf(stderr, "receiver: cannot listen on 127.0.0.1\n");
-		return 1;
-	}
+	if (daemon == NULL)
+		errx(1, "cannot listen on 127.0.0.1");
 	info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-	if (info == NULL || info->port == 0) {
-		fprintf(stderr, "receiver: no port\n");
-		return 1;
-	}
+	if (info == NULL || info->port == 0)
+		errx(1, "no port to listen on");
 	snprintf(text, sizeof text, "%u\n", (unsigned)info->port);
 	write_file(argv[1], text);
 
