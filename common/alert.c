@@ -21,6 +21,7 @@ struct scan {
 	const char *error;
 	const char *error_at;
 	int depth;
+	struct alert *alert;	/* set while scanning the top level */
 };
 
 static const char *const top_level_names[] = {
@@ -180,6 +181,18 @@ scan_literal(struct scan *s, struct json_value *v, const char *word,
 }
 
 /*
+ * output_fields is indexed in the same pass as the top level (the first
+ * one only: a duplicate key is validated, never indexed twice).
+ */
+static int
+is_output_fields(const struct scan *s, const struct json_value *key)
+{
+	return s->alert != NULL && s->depth == 1 && s->p < s->end &&
+	    *s->p == '{' && s->alert->nfields == 0 &&
+	    key->raw_len == 15 && memcmp(key->raw, "\"output_fields\"", 15) == 0;
+}
+
+/*
  * An object; when members is not NULL its members are recorded there
  * (one level only: nested values are validated, not recorded).
  */
@@ -208,8 +221,17 @@ scan_object(struct scan *s, struct json_value *v, struct json_member **members,
 			return fail(s, "expected ':'");
 		s->p++;
 		skip_space(s);
-		if (scan_value(s, &m.value) < 0)
+		if (is_output_fields(s, &m.key)) {
+			struct alert *a = s->alert;
+
+			s->alert = NULL;
+			if (scan_object(s, &m.value, &a->fields, &a->nfields,
+			    &a->fields_cap) < 0)
+				return -1;
+			s->alert = a;
+		} else if (scan_value(s, &m.value) < 0) {
 			return -1;
+		}
 		if (members != NULL) {
 			*members = xgrow(*members, cap, *count + 1,
 			    sizeof(**members));
@@ -308,32 +330,11 @@ alert_free(struct alert *a)
 	alert_init(a);
 }
 
-/* index the members of output_fields, when it is an object */
-static void
-index_output_fields(struct alert *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->ntop; i++) {
-		struct json_value *v = &a->top[i].value;
-		struct scan s = { v->raw, v->raw + v->raw_len, v->raw, NULL,
-		    NULL, 1 };
-		struct json_value ignored;
-
-		if (!json_string_equals(&a->top[i].key, "output_fields", 13))
-			continue;
-		if (v->type == JSON_OBJECT)
-			scan_object(&s, &ignored, &a->fields, &a->nfields,
-			    &a->fields_cap);
-		return;
-	}
-}
-
 int
 alert_parse(struct alert *a, const char *text, size_t len,
     const char **reason)
 {
-	struct scan s = { text, text + len, text, NULL, NULL, 0 };
+	struct scan s = { text, text + len, text, NULL, NULL, 0, a };
 	struct json_value root;
 
 	a->text = text;
@@ -360,15 +361,13 @@ alert_parse(struct alert *a, const char *text, size_t len,
 	} else if (*s.p == '{' &&
 	    scan_object(&s, &root, &a->top, &a->ntop, &a->top_cap) == 0) {
 		skip_space(&s);
-		if (s.p == s.end) {
-			index_output_fields(a);
+		if (s.p == s.end)
 			return 0;
-		}
 		fail(&s, "trailing characters");
 	} else {
 		fail(&s, "unexpected character");
 	}
-	a->ntop = 0;
+	a->ntop = a->nfields = 0;
 	if (strcmp(s.error, "nesting deeper than 512") == 0) {
 		*reason = s.error;
 		return -1;
@@ -561,6 +560,7 @@ json_array_next(const struct json_value *array, size_t *pos,
 
 	if (array->type != JSON_ARRAY)
 		return 0;
+	s.alert = NULL;
 	s.start = array->raw;
 	s.end = array->raw + array->raw_len - 1;	/* before ']' */
 	s.p = array->raw + (*pos == 0 ? 1 : *pos);
