@@ -61,6 +61,41 @@ is_hex(char c)
 	    (c >= 'A' && c <= 'F');
 }
 
+static int
+is_hex4(const char *p)
+{
+	return is_hex(p[0]) && is_hex(p[1]) && is_hex(p[2]) && is_hex(p[3]);
+}
+
+static unsigned hex_value(const char *p);
+
+/*
+ * \uXXXX at s->p; a surrogate must come in a high-low pair, as cJSON
+ * and RFC 8259 (for valid Unicode) want.
+ */
+static int
+scan_unicode_escape(struct scan *s)
+{
+	unsigned cp;
+
+	if (s->end - s->p < 6 || !is_hex4(s->p + 2))
+		return fail(s, "bad \\u escape");
+	cp = hex_value(s->p + 2);
+	s->p += 6;
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return fail(s, "lone surrogate");
+	if (cp < 0xd800 || cp > 0xdbff)
+		return 0;
+	if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+	    !is_hex4(s->p + 2))
+		return fail(s, "lone surrogate");
+	cp = hex_value(s->p + 2);
+	if (cp < 0xdc00 || cp > 0xdfff)
+		return fail(s, "lone surrogate");
+	s->p += 6;
+	return 0;
+}
+
 /* nonzero when a word of 8 bytes holds '"', '\\' or a byte below 0x20 */
 static uint64_t
 word_needs_care(uint64_t w)
@@ -108,11 +143,8 @@ scan_string(struct scan *s, struct json_value *v)
 			s->p += 2;
 			break;
 		case 'u':
-			if (s->end - s->p < 6 || !is_hex(s->p[2]) ||
-			    !is_hex(s->p[3]) || !is_hex(s->p[4]) ||
-			    !is_hex(s->p[5]))
-				return fail(s, "bad \\u escape");
-			s->p += 6;
+			if (scan_unicode_escape(s) < 0)
+				return -1;
 			break;
 		default:
 			s->p++;
@@ -602,6 +634,37 @@ json_text(const struct json_value *v, struct buf *out)
 		return;
 	default:
 		buf_add(out, v->raw, v->raw_len);
+	}
+}
+
+void
+json_compact(const struct json_value *v, struct buf *out)
+{
+	const char *p = v->raw, *end = v->raw + v->raw_len;
+
+	if (v->type != JSON_ARRAY && v->type != JSON_OBJECT) {
+		buf_add(out, v->raw, v->raw_len);
+		return;
+	}
+	while (p < end) {
+		const char *run = p;
+
+		if (*p == '"') {
+			/* copy the string whole; a scanned string is well formed */
+			for (p++; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+			buf_add(out, run, (size_t)(p - run));
+			continue;
+		}
+		while (p < end && *p != '"' && *p != ' ' && *p != '\t' &&
+		    *p != '\n' && *p != '\r')
+			p++;
+		buf_add(out, run, (size_t)(p - run));
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+		    *p == '\r'))
+			p++;
 	}
 }
 

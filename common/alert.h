@@ -85,6 +85,8 @@ const char *json_string(const struct json_value *v, struct buf *scratch,
     size_t *len);
 /* 1 when the JSON string v, unescaped, is exactly s (n bytes) */
 int json_string_equals(const struct json_value *v, const char *s, size_t n);
+/* the value as compact JSON: arrays and objects lose their blanks */
+void json_compact(const struct json_value *v, struct buf *out);
 /* iterate an array: *pos starts at 0; returns 1 and *elem, or 0 at the end */
 int json_array_next(const struct json_value *array, size_t *pos,
     struct json_value *elem);

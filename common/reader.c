@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcode.h"
 #include "reader.h"
 #include "xalloc.h"
 
@@ -24,6 +25,7 @@ struct reader {
 	int skipping;		/* inside a line already reported too long */
 	int at_eof;		/* the open file has no more data */
 	int quiet;
+	int strict;
 	unsigned long long_lines;
 	int failed_files;
 	void (*on_wait)(void *);
@@ -55,6 +57,12 @@ void
 reader_set_quiet(struct reader *r, int quiet)
 {
 	r->quiet = quiet;
+}
+
+void
+reader_set_strict(struct reader *r, int strict)
+{
+	r->strict = strict;
 }
 
 unsigned long
@@ -114,9 +122,11 @@ static void
 report_long(struct reader *r)
 {
 	r->long_lines++;
-	if (!r->quiet)
-		warnx("%s:%lu: line longer than %zu bytes, skipped", r->name,
-		    r->lineno + 1, r->max_line);
+	if (!r->quiet || r->strict)
+		warnx("%s:%lu: line longer than %zu bytes%s", r->name,
+		    r->lineno + 1, r->max_line, r->strict ? "" : ", skipped");
+	if (r->strict)
+		exit(EXIT_USAGE);
 }
 
 /* a complete line [start, start + len); 1 when it is worth returning */

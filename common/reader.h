@@ -29,6 +29,8 @@ struct reader *reader_open(char *const *files, int nfiles, size_t max_line);
 void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
 /* no warnings for long lines or unreadable files (they are still counted) */
 void reader_set_quiet(struct reader *r, int quiet);
+/* a long line is fatal: reported (even when quiet), then exit status 2 */
+void reader_set_strict(struct reader *r, int strict);
 /* 1 and *line filled (valid until the next call), or 0 at the end of all input */
 int reader_next(struct reader *r, struct reader_line *line);
 unsigned long reader_long_lines(const struct reader *r);

@@ -89,9 +89,21 @@ normalise_synopsis() {
 }
 
 # The synopsis lines that usage() prints, without the "PROG: usage: " prefix.
+# A line that does not start with the program's name continues the one
+# before it (a long synopsis is wrapped).
 usage_synopsis() {
 	"$BUILD/$1" --no-such-option 2>&1 >/dev/null |
-		sed -n -e "s/^$1: usage: //p" -e "s/^$1:  *\($1 \)/\1/p" |
+		awk -v p="$1" '
+		index($0, p ": usage: ") == 1 {
+			if (line != "") print line
+			line = substr($0, length(p) + 10); next
+		}
+		$0 ~ "^" p ":  +" p " " {
+			if (line != "") print line
+			sub("^" p ":  +", ""); line = $0; next
+		}
+		$0 ~ "^" p ":  +" { sub("^" p ":  +", ""); line = line " " $0 }
+		END { if (line != "") print line }' |
 		normalise_synopsis
 }
 

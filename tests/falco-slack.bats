@@ -201,11 +201,11 @@ EOF
 	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @channel @here @ALL and mail@example.com"
 }
 
-@test "invalid UTF-8 in an alert still gives valid JSON with replacement characters" {
+@test "invalid UTF-8 and NUL in an alert still give valid JSON with replacement characters" {
 	start_receiver
 	run -0 falco-slack -q --rate 10/1 "$SLACK/bad-utf8.ndjson"
 	assert_equal "$(requests)" 2
-	assert_equal "$(body 1 '.attachments[0].text')" 'lone surrogate � and nul � end'
+	assert_equal "$(body 1 '.attachments[0].text')" 'escaped nul � end'
 	assert_equal "$(body 2 '.attachments[0].text')" 'raw bytes �� here'
 	python3 -c 'import sys; [open(f, "rb").read().decode("utf-8") for f in sys.argv[1:]]' "$RECV/1.body" "$RECV/2.body"
 }

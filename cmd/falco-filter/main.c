@@ -383,7 +383,7 @@ print_json_fields(struct filter *f)
 		if (v.type == JSON_ABSENT)
 			buf_add(&f->line, "null", 4);
 		else
-			buf_add(&f->line, v.raw, v.raw_len);
+			json_compact(&v, &f->line);
 	}
 	buf_addc(&f->line, '}');
 	out_line(f->line.data, f->line.len);
@@ -448,6 +448,41 @@ run(struct filter *f, struct reader *r)
 	}
 }
 
+static void
+strings_free(struct strings *s, int owned)
+{
+	size_t i;
+
+	for (i = 0; owned && i < s->count; i++)
+		free(s->items[i]);
+	free(s->items);
+}
+
+static void
+config_free(struct config *c)
+{
+	strings_free(&c->exprs, 0);
+	strings_free(&c->rules, 0);
+	strings_free(&c->tags, 0);
+	strings_free(&c->lists_files, 0);
+	strings_free(&c->json_fields, 1);
+	strings_free(&c->throttle_fields, 1);
+}
+
+static void
+filter_free(struct filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nconds; i++)
+		cond_free(f->conds[i]);
+	free(f->conds);
+	format_free(f->format);
+	throttle_free(f->throttle);
+	alert_free(&f->alert);
+	buf_free(&f->line);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -466,20 +501,25 @@ main(int argc, char **argv)
 		strings_add(&c.exprs, argv[first_file++]);
 	}
 	compile(&f, &c);
-	if (c.check)
+	if (c.check) {
+		filter_free(&f);
+		config_free(&c);
 		return EXIT_OK;
+	}
 
 	alert_init(&f.alert);
 	r = reader_open(argv + first_file, argc - first_file, c.max_line);
 	reader_set_quiet(r, c.no_messages);
+	reader_set_strict(r, c.strict);
 	reader_on_wait(r, flush_output, NULL);
 	run(&f, r);
 
 	f.bad_lines += reader_long_lines(r);
-	if (c.strict && reader_long_lines(r) > 0)
-		exit(EXIT_USAGE);
-	if (c.count_only)
-		printf("%llu\n", f.selected);
+	if (c.count_only) {
+		buf_reset(&f.line);
+		buf_printf(&f.line, "%llu", f.selected);
+		out_line(f.line.data, f.line.len);
+	}
 	out_finish();
 	if (f.bad_lines > 0 && !c.no_messages)
 		warnx("skipped %lu bad line%s", f.bad_lines,
@@ -494,5 +534,7 @@ main(int argc, char **argv)
 	if (reader_failed_files(r) > 0 && !(c.quiet && f.selected > 0))
 		status = EXIT_USAGE;
 	reader_close(r);
+	filter_free(&f);
+	config_free(&c);
 	return status;
 }

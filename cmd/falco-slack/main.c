@@ -38,7 +38,7 @@
 
 static const char synopsis[] =
     "falco-slack [-nqV] [-c CHANNEL] [-f FORMAT] [-m TEMPLATE] [-p PRIORITY]\n"
-    "[-r N/SECONDS] [-t SECONDS] [-u URL] [-w COND] [OPTIONS] [FILE ...]";
+    "[-r N/SECONDS] [-t SECONDS] [-u URL] [-w CONDITION] [OPTIONS] [FILE ...]";
 static const char summary[] =
     "Post Falco alerts to a Slack incoming webhook (also Mattermost,\n"
     "Rocket.Chat and Discord's /slack endpoint) and pass every alert\n"
