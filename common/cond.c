@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cond.h"
+#include "exitcode.h"
 #include "xalloc.h"
 
 /* Falco's rule loader allows 1000 levels (libsinsp's own default is 100). */
@@ -141,6 +142,19 @@ static int
 shown_len(size_t len)
 {
 	return len > 64 ? 64 : (int)len;
+}
+
+struct cond *
+cond_compile(const char *text, const struct lists *lists)
+{
+	struct cond_error error;
+	struct cond *c = cond_parse(text, lists, &error);
+
+	if (c == NULL) {
+		cond_error_report(text, &error);
+		exit(EXIT_USAGE);
+	}
+	return c;
 }
 
 void

@@ -26,6 +26,8 @@ struct cond *cond_parse(const char *text, const struct lists *lists,
 /* 1 when the alert satisfies the condition, else 0 */
 int cond_eval(const struct cond *c, struct alert *a);
 void cond_free(struct cond *c);
+/* cond_parse, or report the error (cond_error_report) and exit 2 */
+struct cond *cond_compile(const char *text, const struct lists *lists);
 /*
  * On stderr: "PROG: condition: column N: MESSAGE", then the condition
  * and a caret under column N.

@@ -10,6 +10,7 @@
  * by that list's items, appended ones included. Items are kept as
  * written; cond.c tokenises them as condition values.
  */
+#include <err.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "exitcode.h"
 #include "lists.h"
 #include "xalloc.h"
 
@@ -42,6 +44,18 @@ struct loader {
 	yaml_document_t *doc;
 	char **error;
 };
+
+void
+lists_load_or_exit(struct lists *l, const char *path)
+{
+	char *error = NULL;
+
+	if (lists_load(l, path, &error) == 0)
+		return;
+	warnx("%s", error);
+	free(error);
+	exit(EXIT_USAGE);
+}
 
 struct lists *
 lists_new(void)

@@ -18,5 +18,7 @@ int lists_load(struct lists *l, const char *path, char **error);
 const char *const *lists_find(const struct lists *l, const char *name,
     size_t name_len, size_t *count);
 void lists_free(struct lists *l);
+/* lists_load, or report "PROG: FILE:LINE: reason" and exit 2 */
+void lists_load_or_exit(struct lists *l, const char *path);
 
 #endif

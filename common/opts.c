@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
+#include "buf.h"
 #include "exitcode.h"
 #include "opts.h"
 #include "xalloc.h"
@@ -82,6 +84,36 @@ opts_help(FILE *out, const char *synopsis, const char *summary,
 		else
 			fprintf(out, "  %-26s  %s\n", left, specs[i].help);
 	}
+}
+
+int
+opts_choice(const char *option, const char *text, const char *const *choices)
+{
+	struct buf expected = BUF_INIT;
+	int i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		if (strcmp(text, choices[i]) == 0)
+			return i;
+	for (i = 0; choices[i] != NULL; i++) {
+		if (i > 0)
+			buf_adds(&expected, choices[i + 1] != NULL ? ", " : " or ");
+		buf_adds(&expected, choices[i]);
+	}
+	errx(EXIT_USAGE, "%s: '%s': expected %s", option, text,
+	    buf_str(&expected));
+}
+
+int
+opts_priority(const char *option, const char *text)
+{
+	int severity = priority_parse(text, strlen(text));
+
+	if (severity < 0)
+		errx(EXIT_USAGE, "%s: '%s': not a Falco priority (emergency, "
+		    "alert, critical, error, warning, notice, informational, "
+		    "debug)", option, text);
+	return severity;
 }
 
 void

@@ -27,6 +27,14 @@ void opts_free(struct opt_parser *parser);
 /* full help: the synopsis lines, a summary paragraph, then the options */
 void opts_help(FILE *out, const char *synopsis, const char *summary,
     const struct opt_spec *specs);
+/*
+ * The index of text in choices (ends with NULL), or a usage error:
+ * "falco-x: --mode: 'x': expected label, owner or selector", exit 2.
+ */
+int opts_choice(const char *option, const char *text,
+    const char *const *choices);
+/* a Falco priority name as a severity (alert.h), or a usage error */
+int opts_priority(const char *option, const char *text);
 /* "falco-x: usage: SYNOPSIS" and "Try 'falco-x --help'." on stderr, exit 2 */
 void opts_usage(const char *synopsis) __attribute__((noreturn));
 

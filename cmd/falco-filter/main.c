@@ -185,12 +185,7 @@ parse_options(int argc, char **argv, struct config *c)
 			c->output = optarg;
 			break;
 		case 'p':
-			c->min_severity = priority_parse(optarg, strlen(optarg));
-			if (c->min_severity < 0)
-				errx(EXIT_USAGE, "--min-priority: '%s': not a "
-				    "Falco priority (emergency, alert, critical, "
-				    "error, warning, notice, informational, "
-				    "debug)", optarg);
+			c->min_severity = opts_priority("--min-priority", optarg);
 			break;
 		case 'q':
 			c->quiet = 1;
@@ -246,15 +241,8 @@ load_lists(const struct config *c)
 	struct lists *lists = lists_new();
 	size_t i;
 
-	for (i = 0; i < c->lists_files.count; i++) {
-		char *error = NULL;
-
-		if (lists_load(lists, c->lists_files.items[i], &error) < 0) {
-			warnx("%s", error);
-			free(error);
-			exit(EXIT_USAGE);
-		}
-	}
+	for (i = 0; i < c->lists_files.count; i++)
+		lists_load_or_exit(lists, c->lists_files.items[i]);
 	return lists;
 }
 
@@ -266,16 +254,8 @@ compile(struct filter *f, const struct config *c)
 	size_t i;
 
 	f->conds = xcalloc(c->exprs.count + 1, sizeof(*f->conds));
-	for (i = 0; i < c->exprs.count; i++) {
-		struct cond_error cerr;
-
-		f->conds[i] = cond_parse(c->exprs.items[i], lists, &cerr);
-		if (f->conds[i] == NULL) {
-			cond_error_report(c->exprs.items[i], &cerr);
-			exit(EXIT_USAGE);
-		}
-		f->nconds++;
-	}
+	for (i = 0; i < c->exprs.count; i++)
+		f->conds[f->nconds++] = cond_compile(c->exprs.items[i], lists);
 	lists_free(lists);
 	if (c->output != NULL) {
 		f->format = format_compile(c->output, &error);

@@ -957,13 +957,11 @@ add_namespace(const char **list, size_t *n, const char *text,
 static enum mode
 parse_mode(const char *text)
 {
-	if (strcmp(text, "label") == 0)
-		return MODE_LABEL;
-	if (strcmp(text, "owner") == 0)
-		return MODE_OWNER;
-	if (strcmp(text, "selector") == 0)
-		return MODE_SELECTOR;
-	errx(EXIT_USAGE, "--mode: '%s': not label, owner or selector", text);
+	/* in the order of enum mode */
+	static const char *const names[] = { "label", "owner", "selector",
+	    NULL };
+
+	return (enum mode)opts_choice("--mode", text, names);
 }
 
 static const char *
@@ -1092,14 +1090,8 @@ check_options(struct netpol *np, int noperands)
 static void
 compile_condition(struct netpol *np)
 {
-	struct cond_error error;
-
-	if (!np->when_text)
-		return;
-	if (!(np->when = cond_parse(np->when_text, NULL, &error))) {
-		cond_error_report(np->when_text, &error);
-		exit(EXIT_USAGE);
-	}
+	if (np->when_text)
+		np->when = cond_compile(np->when_text, NULL);
 }
 
 static void

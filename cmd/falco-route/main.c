@@ -306,24 +306,17 @@ static void route_line(const struct reader_line *line)
 
 static enum on_full parse_on_full(const char *text)
 {
-	if (strcmp(text, "spool") == 0)
-		return ON_FULL_SPOOL;
-	if (strcmp(text, "block") == 0)
-		return ON_FULL_BLOCK;
-	if (strcmp(text, "drop") == 0)
-		return ON_FULL_DROP;
-	warnx("--on-full: '%s': expected spool, block or drop", text);
-	opts_usage(synopsis);
+	/* in the order of enum on_full */
+	static const char *const names[] = { "spool", "block", "drop", NULL };
+
+	return (enum on_full)opts_choice("--on-full", text, names);
 }
 
 static void load_lists(const char *path)
 {
-	char *error = NULL;
-
 	if (!lists)
 		lists = lists_new();
-	if (lists_load(lists, path, &error) < 0)
-		errx(EXIT_USAGE, "%s", error);
+	lists_load_or_exit(lists, path);
 }
 
 static const char *default_spool_dir(void)

@@ -242,15 +242,14 @@ static void route_compile(struct route *r, const struct lists *lists)
 {
 	struct cond_error error;
 
-	r->cond = cond_parse(r->text, lists, &error);
-	if (r->cond)
-		return;
 	if (!r->file) {
-		cond_error_report(r->text, &error);
-		exit(EXIT_USAGE);
+		r->cond = cond_compile(r->text, lists);
+		return;
 	}
-	errx(EXIT_USAGE, "%s:%lu: column %zu: %s", r->file, r->lineno,
-	    error.column, error.message);
+	r->cond = cond_parse(r->text, lists, &error);
+	if (!r->cond)
+		errx(EXIT_USAGE, "%s:%lu: column %zu: %s", r->file, r->lineno,
+		    error.column, error.message);
 }
 
 /* after every -l was loaded, since any condition may name a list */

@@ -168,41 +168,18 @@ read_url_file(const char *path)
 static enum slack_format
 format_name(const char *name)
 {
-	if (strcmp(name, "all") == 0)
-		return SLACK_FORMAT_ALL;
-	if (strcmp(name, "text") == 0)
-		return SLACK_FORMAT_TEXT;
-	if (strcmp(name, "fields") == 0)
-		return SLACK_FORMAT_FIELDS;
-	warnx("--format: '%s': use all, text or fields", name);
-	opts_usage(synopsis);
+	/* in the order of enum slack_format */
+	static const char *const names[] = { "all", "text", "fields", NULL };
+
+	return (enum slack_format)opts_choice("--format", name, names);
 }
 
 static void
 lists_add(struct config *cf, const char *path)
 {
-	char *error = NULL;
-
 	if (cf->lists == NULL)
 		cf->lists = lists_new();
-	if (lists_load(cf->lists, path, &error) < 0) {
-		warnx("%s", error);
-		free(error);
-		exit(EXIT_USAGE);
-	}
-}
-
-static struct cond *
-when_parse(const char *text, const struct lists *lists)
-{
-	struct cond_error error;
-	struct cond *c = cond_parse(text, lists, &error);
-
-	if (c == NULL) {
-		cond_error_report(text, &error);
-		exit(EXIT_USAGE);
-	}
-	return c;
+	lists_load_or_exit(cf->lists, path);
 }
 
 static struct format *
@@ -248,10 +225,7 @@ parse_option(struct config *cf, int key, const char *arg)
 		cf->dry_run = 1;
 		break;
 	case 'p':
-		cf->min_severity = priority_parse(arg, strlen(arg));
-		if (cf->min_severity < 0)
-			errx(EXIT_USAGE, "--min-priority: '%s': not a priority",
-			    arg);
+		cf->min_severity = opts_priority("--min-priority", arg);
 		break;
 	case 'q':
 		cf->quiet = 1;
@@ -366,7 +340,7 @@ parse_options(struct config *cf, int argc, char **argv)
 		parse_option(cf, key, optarg);
 	opts_free(&parser);
 	if (cf->when_text != NULL)
-		cf->when = when_parse(cf->when_text, cf->lists);
+		cf->when = cond_compile(cf->when_text, cf->lists);
 	cf->style.message = cf->message;
 	check_url(cf);
 	return optind;
