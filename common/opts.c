@@ -19,8 +19,10 @@ opts_build(const struct opt_spec *specs, struct opt_parser *parser)
 		n++;
 	parser->longopts = xcalloc(n + 1, sizeof(*parser->longopts));
 	parser->shortopts = xmalloc(3 * n + 2);
-	/* a leading ':' would hide getopt's own messages; we want them */
-	parser->shortopts[s++] = '+';
+	/*
+	 * No leading '+': options may follow the operands, as with GNU grep
+	 * ("falco-filter COND file -c"); "--" ends the options.
+	 */
 	for (i = 0; i < n; i++) {
 		parser->longopts[i].name = specs[i].name;
 		parser->longopts[i].has_arg = specs[i].has_arg;
