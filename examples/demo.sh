@@ -22,7 +22,7 @@ trap cleanup EXIT INT TERM
 # show COMMAND: print it as typed, then run it in the work directory
 show() {
 	printf '\n$ %s\n' "$1"
-	(cd "$work" && eval "$1") || echo "(exit status $?)"
+	(cd "$work" && eval "$1") 2>&1 || echo "(exit status $?)"
 }
 
 wait_for() {
