@@ -4,6 +4,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alert.h"
 #include "xalloc.h"
@@ -96,18 +99,57 @@ scan_unicode_escape(struct scan *s)
 	return 0;
 }
 
-/* nonzero when a word of 8 bytes holds '"', '\\' or a byte below 0x20 */
-static uint64_t
-word_needs_care(uint64_t w)
+/*
+ * The first byte at or after p (before end) that a string scan must look
+ * at: '"', '\\' or a control character. Alert lines are mostly string
+ * bytes, so this loop is where filtering spends its time: 16 bytes a step
+ * with SSE2 (always there on x86-64), 8 with plain 64-bit words elsewhere.
+ */
+#ifdef __SSE2__
+static const char *
+skip_plain_string_bytes(const char *p, const char *end)
+{
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i backslash = _mm_set1_epi8('\\');
+	const __m128i bias = _mm_set1_epi8((char)0x80);
+	const __m128i below_space = _mm_set1_epi8((char)(0x20 ^ 0x80));
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hits = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, backslash)),
+		    _mm_cmplt_epi8(_mm_xor_si128(v, bias), below_space));
+		int mask = _mm_movemask_epi8(hits);
+
+		if (mask != 0)
+			return p + __builtin_ctz((unsigned)mask);
+		p += 16;
+	}
+	return p;
+}
+#else
+static const char *
+skip_plain_string_bytes(const char *p, const char *end)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t quote = w ^ (ones * '"');
-	uint64_t backslash = w ^ (ones * '\\');
 
-	return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
-	    ((w - ones * 0x20) & ~w)) & highs;
+	while (end - p >= 8) {
+		uint64_t w, quote, backslash;
+
+		memcpy(&w, p, 8);
+		quote = w ^ (ones * '"');
+		backslash = w ^ (ones * '\\');
+		if ((((quote - ones) & ~quote) |
+		    ((backslash - ones) & ~backslash) |
+		    ((w - ones * 0x20) & ~w)) & highs)
+			return p;
+		p += 8;
+	}
+	return p;
 }
+#endif
 
 static int
 scan_string(struct scan *s, struct json_value *v)
@@ -116,14 +158,7 @@ scan_string(struct scan *s, struct json_value *v)
 
 	s->p++;
 	for (;;) {
-		while (s->end - s->p >= 8) {
-			uint64_t w;
-
-			memcpy(&w, s->p, 8);
-			if (word_needs_care(w))
-				break;
-			s->p += 8;
-		}
+		s->p = skip_plain_string_bytes(s->p, s->end);
 		if (s->p >= s->end)
 			return fail(s, "unterminated string");
 		unsigned char c = (unsigned char)*s->p;
