@@ -313,6 +313,18 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 	run -0 cmp got.ndjson seq.ndjson
 }
 
+@test "a |CMD that ends after reading the last alert is not announced as restarting" {
+	numbered 1 >seq.ndjson
+	mkfifo held
+	# the command reads its alert only once the router, at the end of
+	# input, closed the FIFO; it ends before its input is closed
+	run -0 --separate-stderr falco-route --when 'rule exists' --to held \
+	    --to '|cat held >/dev/null; read -r l; printf "%s\n" "$l" >got.ndjson' \
+	    seq.ndjson
+	assert_equal "$stderr" ""
+	run -0 cmp got.ndjson seq.ndjson
+}
+
 @test "a |CMD that dies without reading is given up after --restart-max and its alerts kept" {
 	numbered 5 >seq.ndjson
 	run -1 --separate-stderr falco-route --restart-max 2 --when 'rule exists' \

@@ -92,16 +92,12 @@ static const struct opt_spec options[] = {
 };
 
 static volatile sig_atomic_t got_chld, got_hup, got_term, got_usr1;
-static int wake_pipe[2] = { -1, -1 };
-static int first_only;
-static struct sink *default_sink;
-static struct alert alert;
-static unsigned long sequence;
-static int input_fd = -1;
-static struct reader *reader;
-static struct lists *lists;
+/* the write end of the self-pipe: the signal handler has no other way
+ * to reach it than a file-scope variable */
+static int wake_pipe_in = -1;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	int saved = errno;
 
@@ -114,71 +110,77 @@ static void on_signal(int sig)
 	else
 		got_term = 1;
 	/* the pipe is non-blocking: when it is full, poll wakes anyway */
-	if (write(wake_pipe[1], "", 1) < 0)
+	if (write(wake_pipe_in, "", 1) < 0)
 		errno = saved;
 	errno = saved;
 }
 
-static void signals_init(void)
+static void
+signals_init(struct router *r)
 {
 	static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 	struct sigaction sa;
+	int wake_pipe[2];
+	size_t i;
 
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		err(EXIT_USAGE, "pipe");
+	r->wake_fd = wake_pipe[0];
+	wake_pipe_in = wake_pipe[1];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaction(handled[i], &sa, NULL);
 	/* a sink that went away is that sink's problem, not the router's */
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void handle_signals(void)
+static void
+handle_signals(struct router *r)
 {
 	if (got_chld) {
 		got_chld = 0;
-		sinks_reap();
+		sinks_reap(r);
 	}
 	if (got_hup) {
 		got_hup = 0;
-		sinks_reopen_files();
+		sinks_reopen_files(r);
 	}
 	if (got_usr1) {
 		got_usr1 = 0;
-		sinks_summary();
+		sinks_summary(r);
 	}
 }
 
 /*
  * Sleep until a sink can be written, a signal came, a timer is due, or
- * (input_fd >= 0) input is ready; 1 when input is ready. until: a
+ * (input >= 0) input is ready; 1 when input is ready. until: a
  * deadline (monotonic seconds), 0 for none.
  */
-static int wait_for_events(int input, double until)
+static int
+wait_for_events(struct router *r, int input, double until)
 {
-	size_t max = sinks_poll_max() + 2;
+	size_t max = sinks_poll_max(r) + 2;
 	struct pollfd *fds = xcalloc(max, sizeof(*fds));
-	double timeout = -1;
+	double timeout = -1, left;
 	int n = 0, ready = 0, ms;
 	char drain[64];
 
-	fds[n++] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = r->wake_fd, .events = POLLIN };
 	if (input >= 0)
 		fds[n++] = (struct pollfd){ .fd = input, .events = POLLIN };
-	n += sinks_poll_fds(fds + n, (int)max - n, &timeout);
+	n += sinks_poll_fds(r, fds + n, (int)max - n, &timeout);
 	if (until > 0) {
-		double left = until - now_seconds();
-
+		left = until - now_seconds();
 		if (timeout < 0 || left < timeout)
 			timeout = left > 0 ? left : 0;
 	}
 	ms = timeout < 0 ? -1 : (int)(timeout * 1000) + 1;
 	if (poll(fds, (nfds_t)n, ms) > 0) {
 		if (fds[0].revents)
-			while (read(wake_pipe[0], drain, sizeof(drain)) > 0)
+			while (read(r->wake_fd, drain, sizeof(drain)) > 0)
 				continue;
 		ready = input >= 0 && fds[1].revents != 0;
 	}
@@ -186,13 +188,13 @@ static int wait_for_events(int input, double until)
 	return ready;
 }
 
-static int anything_lost(void)
+static int
+anything_lost(const struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	size_t i;
 
-	for (size_t i = 0; i < n; i++)
-		if (sink_lost(sinks[i]))
+	for (i = 0; i < r->nsinks; i++)
+		if (sink_lost(r->sinks[i]))
 			return 1;
 	return 0;
 }
@@ -202,109 +204,117 @@ static int anything_lost(void)
  * every sink, wait for the children, all within --drain-timeout; then
  * report and exit.
  */
-static void __attribute__((noreturn)) finish(void)
+static void __attribute__((noreturn))
+finish(struct router *r)
 {
-	double deadline = now_seconds() + config.drain_timeout;
+	double deadline = now_seconds() + r->config.drain_timeout;
 	int lost;
 
-	config.draining = 1;
+	r->draining = 1;
 	for (;;) {
-		handle_signals();
-		sinks_service();
-		if (sinks_try_finish())
+		handle_signals(r);
+		sinks_service(r);
+		if (sinks_try_finish(r))
 			break;
 		if (now_seconds() >= deadline) {
-			sinks_abandon();
+			sinks_abandon(r);
 			break;
 		}
-		wait_for_events(-1, deadline);
+		wait_for_events(r, -1, deadline);
 	}
-	lost = anything_lost();
-	if (lost || config.verbose)
-		sinks_summary();
-	if (reader && reader_failed_files(reader) > 0)
+	lost = anything_lost(r);
+	if (lost || r->config.verbose)
+		sinks_summary(r);
+	if (r->reader != NULL && reader_failed_files(r->reader) > 0)
 		lost = 1;
-	sinks_report_kept();
-	sinks_free();
-	routes_free();
-	alert_free(&alert);
-	lists_free(lists);
-	if (reader)
-		reader_close(reader);
+	sinks_report_kept(r);
+	sinks_free(r);
+	routes_free(r);
+	alert_free(&r->alert);
+	lists_free(r->lists);
+	if (r->reader != NULL)
+		reader_close(r->reader);
 	exit(lost ? EXIT_FAILED : EXIT_OK);
 }
 
 /* the reader is about to wait: service the sinks until input is ready */
-static void before_read(void *ctx)
+static void
+before_read(void *ctx)
 {
+	struct router *r = ctx;
 	int ready = 0;
 
-	(void)ctx;
 	/* signals that came during the wait are handled before the read, so
 	 * a line written after a SIGHUP goes to the reopened file */
 	for (;;) {
-		handle_signals();
+		handle_signals(r);
 		if (got_term)
-			finish();
-		sinks_service();
-		if (ready || input_fd < 0)
+			finish(r);
+		sinks_service(r);
+		if (ready || r->input_fd < 0)
 			return;
-		ready = wait_for_events(input_fd, 0);
+		ready = wait_for_events(r, r->input_fd, 0);
 	}
 }
 
 /* --on-full block: read nothing more while a queue is full */
-static void wait_for_room(void)
+static void
+wait_for_room(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	struct sink *s;
+	size_t i;
 
-	for (size_t i = 0; i < n && !got_term; i++) {
-		while (sink_full(sinks[i]) && !got_term) {
-			handle_signals();
-			sinks_service();
-			if (sink_full(sinks[i]))
-				wait_for_events(-1, 0);
+	for (i = 0; i < r->nsinks && !got_term; i++) {
+		s = r->sinks[i];
+		while (sink_full(r, s) && !got_term) {
+			handle_signals(r);
+			sinks_service(r);
+			if (sink_full(r, s))
+				wait_for_events(r, -1, 0);
 		}
 	}
 }
 
-static void give(struct sink *s, const struct reader_line *line)
+static void
+give(struct router *r, struct sink *s, const struct reader_line *line)
 {
-	if (s->last_seq == sequence)
+	if (s->last_seq == r->sequence)
 		return;
-	s->last_seq = sequence;
-	sink_give(s, line->text, line->raw_len);
+	s->last_seq = r->sequence;
+	sink_give(r, s, line->text, line->raw_len);
 }
 
-static void route_line(const struct reader_line *line)
+static void
+route_line(struct router *r, const struct reader_line *line)
 {
-	size_t nroutes;
-	struct route *routes = routes_all(&nroutes);
+	const struct route *route;
 	const char *reason;
 	int matched = 0;
+	size_t i, j;
 
-	sequence++;
+	r->sequence++;
 	/* a line that is not an alert matches no condition, but is kept */
-	if (alert_parse(&alert, line->text, line->len, &reason) < 0) {
+	if (alert_parse(&r->alert, line->text, line->len, &reason) < 0) {
 		warnx("%s:%lu: %s", line->file, line->lineno, reason);
-		give(default_sink, line);
+		give(r, r->default_sink, line);
 		return;
 	}
-	for (size_t i = 0; i < nroutes; i++) {
-		if (!cond_eval(routes[i].cond, &alert))
+	for (i = 0; i < r->nroutes; i++) {
+		route = &r->routes[i];
+		if (!cond_eval(route->cond, &r->alert))
 			continue;
 		matched = 1;
-		for (size_t j = 0; j < routes[i].nsinks; j++)
-			give(routes[i].sinks[j], line);
-		if (first_only)
+		for (j = 0; j < route->nsinks; j++)
+			give(r, route->sinks[j], line);
+		if (r->config.first_only)
 			break;
 	}
 	if (!matched)
-		give(default_sink, line);
+		give(r, r->default_sink, line);
 }
 
-static enum on_full parse_on_full(const char *text)
+static enum on_full
+parse_on_full(const char *text)
 {
 	/* in the order of enum on_full */
 	static const char *const names[] = { "spool", "block", "drop", NULL };
@@ -312,151 +322,176 @@ static enum on_full parse_on_full(const char *text)
 	return (enum on_full)opts_choice("--on-full", text, names);
 }
 
-static void load_lists(const char *path)
+static void
+load_lists(struct router *r, const char *path)
 {
-	if (!lists)
-		lists = lists_new();
-	lists_load_or_exit(lists, path);
+	if (r->lists == NULL)
+		r->lists = lists_new();
+	lists_load_or_exit(r->lists, path);
 }
 
-static const char *default_spool_dir(void)
+static const char *
+default_spool_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
 
-	return dir && *dir ? dir : "/tmp";
+	return dir != NULL && *dir != '\0' ? dir : "/tmp";
 }
 
-/* every operand is standard input: the one input poll() can watch */
-static int input_descriptor(char **files, int nfiles)
+static void
+missing_to(void)
 {
-	for (int i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") != 0)
-			return -1;
-	return 0;
+	warnx("--when without a --to after it");
+	opts_usage(synopsis);
 }
 
-int main(int argc, char **argv)
+/*
+ * Routes are made as the options come, since -f, -w and -t add to the
+ * same list in the order given; the index of the first operand.
+ */
+static int
+parse_options(int argc, char **argv, struct router *r)
 {
+	struct config *c = &r->config;
 	struct opt_parser parser;
-	const char *default_name = "-";
-	int have_route = 0, c;
-	size_t max_line = READER_DEFAULT_MAX_LINE;
-	struct reader_line line;
+	int have_route = 0, ch;
 
-	config = (struct config){
-		.queue_max = 10000,
-		.on_full = ON_FULL_SPOOL,
-		.spool_dir = default_spool_dir(),
-		.restart_max = 5,
-		.max_procs = 4,
-		.exec_timeout = 60,
-		.drain_timeout = 10,
-	};
 	opts_build(options, &parser);
-	while ((c = getopt_long(argc, argv, parser.shortopts, parser.longopts,
+	while ((ch = getopt_long(argc, argv, parser.shortopts, parser.longopts,
 	    NULL)) != -1) {
-		switch (c) {
+		switch (ch) {
 		case 'd':
-			default_name = optarg;
+			c->default_name = optarg;
 			break;
 		case 'f':
-			routes_read_file(optarg);
+			routes_read_file(r, optarg);
 			have_route = 0;
 			break;
 		case 'h':
 			opts_help(stdout, synopsis, summary, options);
 			exit(fclose(stdout) == 0 ? EXIT_OK : EXIT_USAGE);
 		case 'l':
-			load_lists(optarg);
+			load_lists(r, optarg);
 			break;
 		case 't':
 			if (!have_route) {
 				warnx("--to '%s' without a --when before it", optarg);
 				opts_usage(synopsis);
 			}
-			route_add_sink(optarg);
+			route_add_sink(r, optarg);
 			have_route = 2;
 			break;
 		case 'V':
 			printf("falco-route " FALCO_PIPES_VERSION "\n");
 			exit(fclose(stdout) == 0 ? EXIT_OK : EXIT_USAGE);
 		case 'v':
-			config.verbose = 1;
+			c->verbose = 1;
 			break;
 		case 'w':
-			if (have_route == 1) {
-				warnx("--when without a --to after it");
-				opts_usage(synopsis);
-			}
-			route_add(optarg, NULL, 0);
+			if (have_route == 1)
+				missing_to();
+			route_add(r, optarg, NULL, 0);
 			have_route = 1;
 			break;
 		case OPT_DRAIN_TIMEOUT:
-			config.drain_timeout = duration_parse(optarg, 0, 86400,
+			c->drain_timeout = duration_parse(optarg, 0, 86400,
 			    "--drain-timeout");
 			break;
 		case OPT_EXEC_TIMEOUT:
-			config.exec_timeout = duration_parse(optarg, 0, 86400,
+			c->exec_timeout = duration_parse(optarg, 0, 86400,
 			    "--exec-timeout");
 			break;
 		case OPT_FIRST:
-			first_only = 1;
+			c->first_only = 1;
 			break;
 		case OPT_MAX_LINE_BYTES:
-			max_line = size_parse(optarg, 64, (size_t)1 << 30,
+			c->max_line = size_parse(optarg, 64, (size_t)1 << 30,
 			    "--max-line-bytes");
 			break;
 		case OPT_MAX_PROCS:
-			config.max_procs = (int)num_parse(optarg, 1, 4096, "--max-procs");
+			c->max_procs = (int)num_parse(optarg, 1, 4096,
+			    "--max-procs");
 			break;
 		case OPT_ON_FULL:
-			config.on_full = parse_on_full(optarg);
+			c->on_full = parse_on_full(optarg);
 			break;
 		case OPT_QUEUE:
-			config.queue_max = (size_t)num_parse(optarg, 1, 100000000,
+			c->queue_max = (size_t)num_parse(optarg, 1, 100000000,
 			    "--queue");
 			break;
 		case OPT_RESTART_MAX:
-			config.restart_max = (int)num_parse(optarg, 0, 1000,
+			c->restart_max = (int)num_parse(optarg, 0, 1000,
 			    "--restart-max");
 			break;
 		case OPT_SPOOL_DIR:
-			config.spool_dir = optarg;
+			c->spool_dir = optarg;
 			break;
 		default:
 			opts_usage(synopsis);
 		}
 	}
 	opts_free(&parser);
-	if (have_route == 1) {
-		warnx("--when without a --to after it");
-		opts_usage(synopsis);
-	}
-	argc -= optind;
-	argv += optind;
+	if (have_route == 1)
+		missing_to();
+	return optind;
+}
 
-	routes_compile(lists);
-	default_sink = sink_named(default_name);
-	signals_init();
-	{
-		size_t n;
-		struct sink **sinks = sinks_all(&n);
+/* every operand is standard input: the one input poll() can watch */
+static int
+input_descriptor(char **files, int nfiles)
+{
+	int i;
 
-		for (size_t i = 0; i < n; i++)
-			sink_start(sinks[i]);
-	}
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") != 0)
+			return -1;
+	return 0;
+}
 
-	alert_init(&alert);
-	input_fd = input_descriptor(argv, argc);
-	reader = reader_open(argv, argc, max_line);
-	reader_on_wait(reader, before_read, NULL);
+int
+main(int argc, char **argv)
+{
+	struct router r = {
+		.config = {
+			.default_name = "-",
+			.max_line = READER_DEFAULT_MAX_LINE,
+			.queue_max = 10000,
+			.on_full = ON_FULL_SPOOL,
+			.spool_dir = default_spool_dir(),
+			.restart_max = 5,
+			.max_procs = 4,
+			.exec_timeout = 60,
+			.drain_timeout = 10,
+		},
+		.spool_line = BUF_INIT,
+		.input_fd = -1,
+		.wake_fd = -1,
+	};
+	struct reader_line line;
+	size_t i;
+	int first_file;
+
+	first_file = parse_options(argc, argv, &r);
+	argc -= first_file;
+	argv += first_file;
+
+	routes_compile(&r);
+	r.default_sink = sink_named(&r, r.config.default_name);
+	signals_init(&r);
+	for (i = 0; i < r.nsinks; i++)
+		sink_start(r.sinks[i]);
+
+	alert_init(&r.alert);
+	r.input_fd = input_descriptor(argv, argc);
+	r.reader = reader_open(argv, argc, r.config.max_line);
+	reader_on_wait(r.reader, before_read, &r);
 	for (;;) {
-		if (config.on_full == ON_FULL_BLOCK)
-			wait_for_room();
-		handle_signals();
-		if (got_term || !reader_next(reader, &line))
+		if (r.config.on_full == ON_FULL_BLOCK)
+			wait_for_room(&r);
+		handle_signals(&r);
+		if (got_term || !reader_next(r.reader, &line))
 			break;
-		route_line(&line);
+		route_line(&r, &line);
 	}
-	finish();
+	finish(&r);
 }

@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <sys/types.h>
 
+#include "alert.h"
+#include "buf.h"
 #include "cond.h"
 #include "lists.h"
 
@@ -24,7 +26,11 @@ enum sink_kind {
 	SINK_EXEC		/* "!CMD": /bin/sh -c CMD once per alert */
 };
 
+/* The options; nothing here changes once the loop has started. */
 struct config {
+	const char *default_name;	/* --default */
+	int first_only;		/* --first */
+	size_t max_line;	/* --max-line-bytes */
 	size_t queue_max;	/* alerts waiting per sink before on_full */
 	enum on_full on_full;
 	const char *spool_dir;
@@ -33,7 +39,6 @@ struct config {
 	double exec_timeout;	/* seconds; 0: no limit */
 	double drain_timeout;
 	int verbose;
-	int draining;		/* set at the end of input, not an option */
 };
 
 /* One alert line as a sink keeps it: the bytes read plus '\n'. */
@@ -99,40 +104,65 @@ struct route {
 	size_t nsinks;
 };
 
+struct reader;
+struct run;			/* one run of a !CMD, private to sink.c */
+
+/*
+ * Everything one run of falco-route holds, passed to whatever needs it:
+ * the options, the routes and sinks they made, the children under way,
+ * and what the loop in main.c keeps between alerts.
+ */
+struct router {
+	struct config config;
+	int draining;		/* the input ended, or SIGTERM/SIGINT came */
+	struct route *routes;
+	size_t nroutes, routes_cap;
+	struct sink **sinks;	/* each sink once, however many routes name it */
+	size_t nsinks, sinks_cap;
+	struct run *runs;
+	size_t nruns, runs_cap;
+	struct buf spool_line;	/* an alert and its newline, on its way to a spool */
+	/* main.c */
+	struct sink *default_sink;
+	struct lists *lists;
+	struct reader *reader;
+	int input_fd;		/* the input poll() can watch, or -1 */
+	int wake_fd;		/* the read end of the signal self-pipe */
+	struct alert alert;
+	unsigned long sequence;	/* alerts read, so no sink gets one twice */
+};
+
 /* routes.c */
-struct sink *sink_named(const char *name);
-struct sink **sinks_all(size_t *count);
-void route_add(const char *condition, const char *file, unsigned long lineno);
-void route_add_sink(const char *sink_name);
-void routes_read_file(const char *path);
-void routes_compile(const struct lists *lists);
-struct route *routes_all(size_t *count);
-void routes_free(void);
+struct sink *sink_named(struct router *r, const char *name);
+void route_add(struct router *r, const char *condition, const char *file,
+    unsigned long lineno);
+void route_add_sink(struct router *r, const char *sink_name);
+void routes_read_file(struct router *r, const char *path);
+void routes_compile(struct router *r);
+void routes_free(struct router *r);
 
 /* sink.c */
-extern struct config config;
 double now_seconds(void);
 void sink_start(struct sink *s);
-void sink_give(struct sink *s, const char *line, size_t len);
-void sink_pump(struct sink *s);
-void sinks_service(void);
-int sinks_poll_fds(struct pollfd *fds, int max, double *timeout);
-void sinks_reap(void);
-void sinks_reopen_files(void);
-int sink_full(const struct sink *s);
-int sinks_try_finish(void);
-void sinks_abandon(void);
-int sinks_have_children(void);
-void sinks_free(void);
-void sink_summary(const struct sink *s);
+void sink_give(struct router *r, struct sink *s, const char *line,
+    size_t len);
+int sink_full(const struct router *r, const struct sink *s);
 int sink_lost(const struct sink *s);
-size_t sinks_poll_max(void);
-void sinks_report_kept(void);
-void sinks_summary(void);
+void sinks_service(struct router *r);
+size_t sinks_poll_max(const struct router *r);
+int sinks_poll_fds(struct router *r, struct pollfd *fds, int max,
+    double *timeout);
+void sinks_reap(struct router *r);
+void sinks_reopen_files(struct router *r);
+int sinks_try_finish(struct router *r);
+void sinks_abandon(struct router *r);
+void sinks_summary(struct router *r);
+void sinks_report_kept(struct router *r);
+void sinks_free(struct router *r);
 
 /* spool.c */
-int spool_append(struct spool *sp, const char *tag, const char *data,
-    size_t len);
+int spool_append(struct spool *sp, const char *dir, const char *tag,
+    const char *data, size_t len);
 int spool_take(struct spool *sp, struct item *item);
 void spool_reset_if_empty(struct spool *sp);
 void spool_close(struct spool *sp, int keep);

@@ -18,12 +18,8 @@
 
 #include "route.h"
 
-static struct route *routes;
-static size_t nroutes, routes_cap;
-static struct sink **sinks;
-static size_t nsinks, sinks_cap;
-
-static int parse_descriptor(const char *text, int *fd)
+static int
+parse_descriptor(const char *text, int *fd)
 {
 	char *end;
 	long n;
@@ -37,10 +33,11 @@ static int parse_descriptor(const char *text, int *fd)
 }
 
 /* NULL and *reason when the name is no sink */
-static struct sink *sink_new(const char *name, const char **reason)
+static struct sink *
+sink_new(const char *name, const char **reason)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
-	int fd = -1;
+	int fd = -1, flags;
 
 	s->name = xstrdup(name);
 	s->fd = s->orig_fd = -1;
@@ -67,8 +64,7 @@ static struct sink *sink_new(const char *name, const char **reason)
 		s->target = s->name;
 	}
 	if (s->kind == SINK_FD) {
-		int flags = fcntl(s->orig_fd, F_GETFL);
-
+		flags = fcntl(s->orig_fd, F_GETFL);
 		if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
 			*reason = "descriptor not open for writing";
 			goto bad;
@@ -82,65 +78,70 @@ bad:
 }
 
 /* the sink of that name, made on first use; exits 2 on a bad name */
-static struct sink *sink_lookup(const char *name, const char *file,
+static struct sink *
+sink_lookup(struct router *r, const char *name, const char *file,
     unsigned long lineno)
 {
 	const char *reason = "empty sink";
 	struct sink *s;
+	size_t i;
 
-	for (size_t i = 0; i < nsinks; i++)
-		if (strcmp(sinks[i]->name, name) == 0)
-			return sinks[i];
-	s = *name ? sink_new(name, &reason) : NULL;
-	if (!s && file)
+	for (i = 0; i < r->nsinks; i++)
+		if (strcmp(r->sinks[i]->name, name) == 0)
+			return r->sinks[i];
+	s = *name != '\0' ? sink_new(name, &reason) : NULL;
+	if (s == NULL && file != NULL)
 		errx(EXIT_USAGE, "%s:%lu: '%s': %s", file, lineno, name, reason);
-	if (!s)
+	if (s == NULL)
 		errx(EXIT_USAGE, "'%s': %s", name, reason);
-	sinks = xgrow(sinks, &sinks_cap, nsinks + 1, sizeof(*sinks));
-	sinks[nsinks++] = s;
+	r->sinks = xgrow(r->sinks, &r->sinks_cap, r->nsinks + 1,
+	    sizeof(*r->sinks));
+	r->sinks[r->nsinks++] = s;
 	return s;
 }
 
-struct sink *sink_named(const char *name)
+struct sink *
+sink_named(struct router *r, const char *name)
 {
-	return sink_lookup(name, NULL, 0);
+	return sink_lookup(r, name, NULL, 0);
 }
 
-struct sink **sinks_all(size_t *count)
-{
-	*count = nsinks;
-	return sinks;
-}
-
-void route_add(const char *condition, const char *file, unsigned long lineno)
-{
-	struct route *r;
-
-	routes = xgrow(routes, &routes_cap, nroutes + 1, sizeof(*routes));
-	r = &routes[nroutes++];
-	memset(r, 0, sizeof(*r));
-	r->text = xstrdup(condition);
-	r->file = file;
-	r->lineno = lineno;
-}
-
-static void route_add_sink_at(const char *name, const char *file,
+void
+route_add(struct router *r, const char *condition, const char *file,
     unsigned long lineno)
 {
-	struct route *r = &routes[nroutes - 1];
-	size_t cap = r->nsinks;
+	struct route *route;
 
-	r->sinks = xgrow(r->sinks, &cap, r->nsinks + 1, sizeof(*r->sinks));
-	r->sinks[r->nsinks++] = sink_lookup(name, file, lineno);
+	r->routes = xgrow(r->routes, &r->routes_cap, r->nroutes + 1,
+	    sizeof(*r->routes));
+	route = &r->routes[r->nroutes++];
+	memset(route, 0, sizeof(*route));
+	route->text = xstrdup(condition);
+	route->file = file;
+	route->lineno = lineno;
+}
+
+static void
+route_add_sink_at(struct router *r, const char *name, const char *file,
+    unsigned long lineno)
+{
+	struct route *route = &r->routes[r->nroutes - 1];
+	size_t cap = route->nsinks;
+
+	route->sinks = xgrow(route->sinks, &cap, route->nsinks + 1,
+	    sizeof(*route->sinks));
+	route->sinks[route->nsinks++] = sink_lookup(r, name, file, lineno);
 }
 
 /* the sink of the last route added; the caller made sure there is one */
-void route_add_sink(const char *sink_name)
+void
+route_add_sink(struct router *r, const char *sink_name)
 {
-	route_add_sink_at(sink_name, NULL, 0);
+	route_add_sink_at(r, sink_name, NULL, 0);
 }
 
-static char *trim(char *s)
+static char *
+trim(char *s)
 {
 	char *end;
 
@@ -153,12 +154,13 @@ static char *trim(char *s)
 }
 
 /* "->" outside the condition's quoted strings, or NULL */
-static char *find_arrow(char *line)
+static char *
+find_arrow(char *line)
 {
-	char quote = 0;
+	char quote = 0, *p;
 
-	for (char *p = line; *p; p++) {
-		if (quote && *p == '\\' && p[1])
+	for (p = line; *p != '\0'; p++) {
+		if (quote && *p == '\\' && p[1] != '\0')
 			p++;
 		else if (quote && *p == quote)
 			quote = 0;
@@ -174,47 +176,55 @@ static char *find_arrow(char *line)
  * "SINK, SINK": a command sink ("|..." or "!...") takes the rest of the
  * line, commas and all, so it must come last.
  */
-static void parse_sink_list(char *list, const char *file, unsigned long lineno)
+static void
+parse_sink_list(struct router *r, char *list, const char *file,
+    unsigned long lineno)
 {
-	for (;;) {
-		char *item = list + strspn(list, " \t"), *comma;
+	char *item, *comma;
 
+	for (;;) {
+		item = list + strspn(list, " \t");
 		if (*item == '|' || *item == '!') {
-			route_add_sink_at(trim(item), file, lineno);
+			route_add_sink_at(r, trim(item), file, lineno);
 			return;
 		}
 		comma = strchr(item, ',');
-		if (comma)
+		if (comma != NULL)
 			*comma = '\0';
 		item = trim(item);
 		if (*item == '\0')
 			errx(EXIT_USAGE, "%s:%lu: empty sink", file, lineno);
-		route_add_sink_at(item, file, lineno);
-		if (!comma)
+		route_add_sink_at(r, item, file, lineno);
+		if (comma == NULL)
 			return;
 		list = comma + 1;
 	}
 }
 
-static void routes_parse_line(char *line, const char *file, unsigned long lineno)
+static void
+routes_parse_line(struct router *r, char *line, const char *file,
+    unsigned long lineno)
 {
 	char *text = trim(line), *arrow, *condition;
 
 	if (*text == '\0' || *text == '#')
 		return;
 	arrow = find_arrow(text);
-	if (!arrow)
-		errx(EXIT_USAGE, "%s:%lu: expected 'CONDITION -> SINK'", file, lineno);
+	if (arrow == NULL)
+		errx(EXIT_USAGE, "%s:%lu: expected 'CONDITION -> SINK'", file,
+		    lineno);
 	*arrow = '\0';
 	condition = trim(text);
 	if (*condition == '\0')
-		errx(EXIT_USAGE, "%s:%lu: no condition before '->'", file, lineno);
-	route_add(condition, file, lineno);
-	parse_sink_list(arrow + 2, file, lineno);
+		errx(EXIT_USAGE, "%s:%lu: no condition before '->'", file,
+		    lineno);
+	route_add(r, condition, file, lineno);
+	parse_sink_list(r, arrow + 2, file, lineno);
 }
 
 /* "-f FILE": errors name the file and line and exit 2 */
-void routes_read_file(const char *path)
+void
+routes_read_file(struct router *r, const char *path)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -222,7 +232,7 @@ void routes_read_file(const char *path)
 	ssize_t n;
 	unsigned long lineno = 0;
 
-	if (!f)
+	if (f == NULL)
 		err(EXIT_USAGE, "'%s'", path);
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
@@ -230,7 +240,7 @@ void routes_read_file(const char *path)
 			line[--n] = '\0';
 		if (strlen(line) != (size_t)n)
 			errx(EXIT_USAGE, "%s:%lu: NUL byte in line", path, lineno);
-		routes_parse_line(line, path, lineno);
+		routes_parse_line(r, line, path, lineno);
 	}
 	if (ferror(f))
 		err(EXIT_USAGE, "'%s'", path);
@@ -238,48 +248,49 @@ void routes_read_file(const char *path)
 	fclose(f);
 }
 
-static void route_compile(struct route *r, const struct lists *lists)
+static void
+route_compile(struct route *route, const struct lists *lists)
 {
 	struct cond_error error;
 
-	if (!r->file) {
-		r->cond = cond_compile(r->text, lists);
+	if (route->file == NULL) {
+		route->cond = cond_compile(route->text, lists);
 		return;
 	}
-	r->cond = cond_parse(r->text, lists, &error);
-	if (!r->cond)
-		errx(EXIT_USAGE, "%s:%lu: column %zu: %s", r->file, r->lineno,
-		    error.column, error.message);
+	route->cond = cond_parse(route->text, lists, &error);
+	if (route->cond == NULL)
+		errx(EXIT_USAGE, "%s:%lu: column %zu: %s", route->file,
+		    route->lineno, error.column, error.message);
 }
 
 /* after every -l was loaded, since any condition may name a list */
-void routes_compile(const struct lists *lists)
+void
+routes_compile(struct router *r)
 {
-	for (size_t i = 0; i < nroutes; i++)
-		route_compile(&routes[i], lists);
+	size_t i;
+
+	for (i = 0; i < r->nroutes; i++)
+		route_compile(&r->routes[i], r->lists);
 }
 
-struct route *routes_all(size_t *count)
+void
+routes_free(struct router *r)
 {
-	*count = nroutes;
-	return routes;
-}
+	size_t i;
 
-void routes_free(void)
-{
-	for (size_t i = 0; i < nroutes; i++) {
-		cond_free(routes[i].cond);
-		free(routes[i].text);
-		free(routes[i].sinks);
+	for (i = 0; i < r->nroutes; i++) {
+		cond_free(r->routes[i].cond);
+		free(r->routes[i].text);
+		free(r->routes[i].sinks);
 	}
-	free(routes);
-	routes = NULL;
-	nroutes = routes_cap = 0;
-	for (size_t i = 0; i < nsinks; i++) {
-		free(sinks[i]->name);
-		free(sinks[i]);
+	free(r->routes);
+	r->routes = NULL;
+	r->nroutes = r->routes_cap = 0;
+	for (i = 0; i < r->nsinks; i++) {
+		free(r->sinks[i]->name);
+		free(r->sinks[i]);
 	}
-	free(sinks);
-	sinks = NULL;
-	nsinks = sinks_cap = 0;
+	free(r->sinks);
+	r->sinks = NULL;
+	r->nsinks = r->sinks_cap = 0;
 }

@@ -39,7 +39,6 @@
 #define REOPEN_DELAY_ERROR 1.0
 #define DRAIN_CHECK_DELAY 0.02	/* how often to ask a pipe if it was read */
 
-struct config config;
 extern char **environ;
 
 /* one run of a "!CMD" sink */
@@ -55,10 +54,8 @@ struct run {
 	int abandoned;
 };
 
-static struct run *runs;
-static size_t nruns, runs_cap;
-
-double now_seconds(void)
+double
+now_seconds(void)
 {
 	struct timespec ts;
 
@@ -68,42 +65,49 @@ double now_seconds(void)
 
 /* ---- the queue ---- */
 
-static struct item *ring_at(const struct item_ring *r, size_t i)
+static struct item *
+ring_at(const struct item_ring *q, size_t i)
 {
-	return &r->items[(r->head + i) & (r->cap - 1)];
+	return &q->items[(q->head + i) & (q->cap - 1)];
 }
 
-static void ring_push(struct item_ring *r, struct item item)
+static void
+ring_push(struct item_ring *q, struct item item)
 {
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct item *items = xmalloc(cap * sizeof(*items));
+	struct item *items;
+	size_t cap, i;
 
-		for (size_t i = 0; i < r->count; i++)
-			items[i] = *ring_at(r, i);
-		free(r->items);
-		r->items = items;
-		r->cap = cap;
-		r->head = 0;
+	if (q->count == q->cap) {
+		cap = q->cap ? q->cap * 2 : 16;
+		items = xmalloc(cap * sizeof(*items));
+		for (i = 0; i < q->count; i++)
+			items[i] = *ring_at(q, i);
+		free(q->items);
+		q->items = items;
+		q->cap = cap;
+		q->head = 0;
 	}
-	*ring_at(r, r->count++) = item;
+	*ring_at(q, q->count++) = item;
 }
 
-static struct item ring_pop(struct item_ring *r)
+static struct item
+ring_pop(struct item_ring *q)
 {
-	struct item item = *ring_at(r, 0);
+	struct item item = *ring_at(q, 0);
 
-	r->head = (r->head + 1) & (r->cap - 1);
-	r->count--;
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->count--;
 	return item;
 }
 
-static size_t pending(const struct sink *s)
+static size_t
+pending(const struct sink *s)
 {
 	return s->queue.count - s->queue.sent;
 }
 
-static struct item item_copy(const char *line, size_t len)
+static struct item
+item_copy(const char *line, size_t len)
 {
 	struct item item = { xmalloc(len + 1), len + 1 };
 
@@ -114,32 +118,36 @@ static struct item item_copy(const char *line, size_t len)
 
 /* ---- what could not be delivered ---- */
 
-static void dead_letter(struct sink *s, const struct item *item)
+static void
+dead_letter(struct router *r, struct sink *s, const struct item *item)
 {
 	s->failed++;
-	spool_append(&s->dead_letters, "failed", item->data, item->len);
+	spool_append(&s->dead_letters, r->config.spool_dir, "failed",
+	    item->data, item->len);
 }
 
 /* everything queued or spooled for s, to the dead letters */
-static void sink_give_up_queue(struct sink *s)
+static void
+sink_give_up_queue(struct router *r, struct sink *s)
 {
 	struct item item;
 
 	while (s->queue.count > 0) {
 		item = ring_pop(&s->queue);
-		dead_letter(s, &item);
+		dead_letter(r, s, &item);
 		free(item.data);
 	}
 	s->queue.sent = s->queue.sent_bytes = 0;
 	s->write_off = 0;
 	while (spool_take(&s->spool, &item)) {
-		dead_letter(s, &item);
+		dead_letter(r, s, &item);
 		free(item.data);
 	}
 	spool_reset_if_empty(&s->spool);
 }
 
-static void sink_close_fds(struct sink *s)
+static void
+sink_close_fds(struct sink *s)
 {
 	if (s->orig_fd == s->fd)
 		s->orig_fd = -1;
@@ -152,20 +160,22 @@ static void sink_close_fds(struct sink *s)
 }
 
 /* a file or descriptor that cannot be written any more */
-static void sink_fail(struct sink *s, int error)
+static void
+sink_fail(struct router *r, struct sink *s, int error)
 {
 	warnx("'%s': %s", s->name, strerror(error));
 	s->dead = 1;
 	sink_close_fds(s);
-	sink_give_up_queue(s);
+	sink_give_up_queue(r, s);
 }
 
 /* ---- children ---- */
 
 /* in the child: undo what the router set up for itself (reference §8.1) */
-static void child_exec(char *command, int stdin_fd, char **envp)
+static void
+child_exec(char *command, int stdin_fd, char **envp)
 {
-	static char shell[] = "sh", dash_c[] = "-c";
+	char shell[] = "sh", dash_c[] = "-c";
 	char *argv[] = { shell, dash_c, command, NULL };
 	sigset_t none;
 
@@ -187,7 +197,8 @@ static void child_exec(char *command, int stdin_fd, char **envp)
 }
 
 /* /bin/sh -c command, stdin from a new pipe whose write end is *fd */
-static pid_t spawn(char *command, char **envp, int *fd)
+static pid_t
+spawn(char *command, char **envp, int *fd)
 {
 	int p[2];
 	pid_t pid;
@@ -207,7 +218,8 @@ static pid_t spawn(char *command, char **envp, int *fd)
 	return pid;
 }
 
-static void describe_status(int status, char *out, size_t size)
+static void
+describe_status(int status, char *out, size_t size)
 {
 	if (WIFEXITED(status))
 		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
@@ -217,10 +229,19 @@ static void describe_status(int status, char *out, size_t size)
 		snprintf(out, size, "status %d", status);
 }
 
+static int
+exited_cleanly(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* ---- "|CMD" ---- */
 
-static void pipe_start(struct sink *s)
+static void
+pipe_start(struct sink *s)
 {
+	int capacity;
+
 	s->restart_at = 0;
 	s->progressed = 0;
 	s->broken = 0;
@@ -231,7 +252,7 @@ static void pipe_start(struct sink *s)
 		s->restart_at = now_seconds() + RESTART_DELAY_MAX;
 		return;
 	}
-	int capacity = fcntl(s->fd, F_GETPIPE_SZ);
+	capacity = fcntl(s->fd, F_GETPIPE_SZ);
 	s->pipe_capacity = capacity > 0 ? (size_t)capacity : 65536;
 }
 
@@ -239,13 +260,14 @@ static void pipe_start(struct sink *s)
  * Forget the sent alerts that are surely read: those with at least
  * "unread" bytes written after them (the pipe holds the last bytes).
  */
-static void pipe_trim(struct sink *s, size_t unread)
+static void
+pipe_trim(struct sink *s, size_t unread)
 {
 	struct item_ring *q = &s->queue;
+	struct item *first;
 
 	while (q->sent > 0) {
-		struct item *first = ring_at(q, 0);
-
+		first = ring_at(q, 0);
 		if (q->sent_bytes - first->len + s->write_off < unread)
 			return;
 		q->sent--;
@@ -258,7 +280,8 @@ static void pipe_trim(struct sink *s, size_t unread)
 }
 
 /* how much the command has not read yet; everything when unknown */
-static size_t pipe_unread(const struct sink *s)
+static size_t
+pipe_unread(const struct sink *s)
 {
 	int unread;
 
@@ -267,13 +290,15 @@ static size_t pipe_unread(const struct sink *s)
 	return (size_t)unread;
 }
 
-static void pipe_confirm(struct sink *s)
+static void
+pipe_confirm(struct sink *s)
 {
 	if (s->kind == SINK_PIPE && s->fd >= 0)
 		pipe_trim(s, pipe_unread(s));
 }
 
-static double restart_delay(int tries)
+static double
+restart_delay(int tries)
 {
 	double delay = RESTART_DELAY_FIRST;
 
@@ -282,9 +307,11 @@ static double restart_delay(int tries)
 	return delay < RESTART_DELAY_MAX ? delay : RESTART_DELAY_MAX;
 }
 
-static void pipe_died(struct sink *s, int status)
+static void
+pipe_died(struct router *r, struct sink *s, int status)
 {
 	char how[64];
+	double delay;
 
 	describe_status(status, how, sizeof(how));
 	s->pid = 0;
@@ -296,28 +323,33 @@ static void pipe_died(struct sink *s, int status)
 	/* what it did not read goes to the next command first, in order */
 	s->queue.sent = s->queue.sent_bytes = 0;
 	s->write_off = 0;
+	/* at the end of input a command that read everything may end before
+	 * its input is closed: nothing is left to restart it for */
+	if (r->draining && s->queue.count == 0 && s->spool.records == 0)
+		s->closing = 1;
 	if (s->closing) {
-		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		if (!exited_cleanly(status))
 			warnx("'%s': %s", s->name, how);
 		return;
 	}
 	if (s->progressed)
 		s->tries = 0;
-	if (s->tries >= config.restart_max) {
+	if (s->tries >= r->config.restart_max) {
 		warnx("'%s': %s, giving up after %d restarts", s->name, how,
 		    s->tries);
 		s->dead = 1;
-		sink_give_up_queue(s);
+		sink_give_up_queue(r, s);
 		return;
 	}
-	double delay = restart_delay(s->tries++);
+	delay = restart_delay(s->tries++);
 	warnx("'%s': %s, restarting in %gs", s->name, how, delay);
 	s->restart_at = now_seconds() + delay;
 }
 
 /* ---- "PATH" and descriptors ---- */
 
-static int file_open(struct sink *s)
+static int
+file_open(struct sink *s)
 {
 	/* O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of
 	 * hanging the router, and later writes to it never block */
@@ -336,7 +368,8 @@ static int file_open(struct sink *s)
 
 /* a FIFO nobody reads yet is tried again quietly; other errors are
  * reported once each time they change */
-static void file_open_later(struct sink *s)
+static void
+file_open_later(struct sink *s)
 {
 	int error = errno;
 
@@ -352,10 +385,12 @@ static void file_open_later(struct sink *s)
  * (/proc/self/fd reopens a pipe), made non-blocking without changing the
  * one the shell and our children share.
  */
-static void descriptor_open(struct sink *s)
+static void
+descriptor_open(struct sink *s)
 {
 	struct stat st;
 	char path[64];
+	int fd;
 
 	/* commands keep standard output and error, but no other sink's
 	 * descriptor, or its reader would wait for them to see the end */
@@ -365,12 +400,13 @@ static void descriptor_open(struct sink *s)
 	if (fstat(s->orig_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->orig_fd);
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		s->fd = fd;
 }
 
-void sink_start(struct sink *s)
+void
+sink_start(struct sink *s)
 {
 	switch (s->kind) {
 	case SINK_FILE:
@@ -390,14 +426,14 @@ void sink_start(struct sink *s)
 	}
 }
 
-void sinks_reopen_files(void)
+void
+sinks_reopen_files(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	struct sink *s;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		struct sink *s = sinks[i];
-
+	for (i = 0; i < r->nsinks; i++) {
+		s = r->sinks[i];
 		/* never in the middle of an alert */
 		if (s->kind != SINK_FILE || s->dead || s->finished ||
 		    s->write_off > 0)
@@ -410,16 +446,18 @@ void sinks_reopen_files(void)
 /* ---- writing ---- */
 
 /* fill the queue back from the spool, oldest first */
-static void sink_refill(struct sink *s)
+static void
+sink_refill(const struct router *r, struct sink *s)
 {
 	struct item item;
 
-	while (pending(s) < config.queue_max && spool_take(&s->spool, &item))
+	while (pending(s) < r->config.queue_max && spool_take(&s->spool, &item))
 		ring_push(&s->queue, item);
 	spool_reset_if_empty(&s->spool);
 }
 
-static void sink_item_written(struct sink *s)
+static void
+sink_item_written(struct sink *s)
 {
 	struct item_ring *q = &s->queue;
 	struct item *item = ring_at(q, q->sent);
@@ -431,15 +469,15 @@ static void sink_item_written(struct sink *s)
 		pipe_trim(s, s->pipe_capacity);
 		return;
 	}
-	struct item done = ring_pop(q);
-	free(done.data);
+	free(ring_pop(q).data);
 	s->delivered++;
 }
 
-static void sink_write_error(struct sink *s, int error)
+static void
+sink_write_error(struct router *r, struct sink *s, int error)
 {
 	if (s->kind != SINK_PIPE) {
-		sink_fail(s, error);
+		sink_fail(r, s, error);
 		return;
 	}
 	/* the command closed its input: end it, the restart resends */
@@ -448,26 +486,29 @@ static void sink_write_error(struct sink *s, int error)
 		kill(-s->pid, SIGTERM);
 }
 
-static void sink_write(struct sink *s)
+static void
+sink_write(struct router *r, struct sink *s)
 {
-	while (s->fd >= 0 && !s->broken && pending(s) > 0) {
-		struct item *item = ring_at(&s->queue, s->queue.sent);
-		ssize_t n = write(s->fd, item->data + s->write_off,
-		    item->len - s->write_off);
+	struct item *item;
+	ssize_t n;
 
+	while (s->fd >= 0 && !s->broken && pending(s) > 0) {
+		item = ring_at(&s->queue, s->queue.sent);
+		n = write(s->fd, item->data + s->write_off,
+		    item->len - s->write_off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n < 0) {
-			sink_write_error(s, errno);
+			sink_write_error(r, s, errno);
 			return;
 		}
 		s->write_off += (size_t)n;
 		if (s->write_off == item->len)
 			sink_item_written(s);
-		if (pending(s) < config.queue_max / 2 + 1)
-			sink_refill(s);
+		if (pending(s) < r->config.queue_max / 2 + 1)
+			sink_refill(r, s);
 	}
 }
 
@@ -485,11 +526,13 @@ static const char *const exec_env_fields[][2] = {
 };
 #define N_EXEC_ENV (sizeof(exec_env_fields) / sizeof(exec_env_fields[0]))
 
-static int env_is_ours(const char *entry)
+static int
+env_is_ours(const char *entry)
 {
-	for (size_t i = 0; i < N_EXEC_ENV; i++) {
-		size_t n = strlen(exec_env_fields[i][0]);
+	size_t i, n;
 
+	for (i = 0; i < N_EXEC_ENV; i++) {
+		n = strlen(exec_env_fields[i][0]);
 		if (strncmp(entry, exec_env_fields[i][0], n) == 0 && entry[n] == '=')
 			return 1;
 	}
@@ -500,56 +543,62 @@ static int env_is_ours(const char *entry)
  * The alert's fields reach the command only as environment values,
  * never in its command line, so no alert text is ever parsed by a shell.
  */
-static char **exec_environment(const struct item *line, char **rule)
+static char **
+exec_environment(const struct item *line, char **rule)
 {
-	size_t n = 0, count = 0;
-	char **envp;
+	struct buf entry = BUF_INIT;
 	struct alert a;
-	const char *reason;
+	const char *reason, *value;
+	char **envp, *p;
+	size_t n = 0, count = 0, len, i;
 	int parsed;
 
-	while (environ[count])
+	while (environ[count] != NULL)
 		count++;
 	envp = xcalloc(count + N_EXEC_ENV + 1, sizeof(*envp));
-	for (size_t i = 0; i < count; i++)
+	for (i = 0; i < count; i++)
 		if (!env_is_ours(environ[i]))
 			envp[n++] = xstrdup(environ[i]);
 	alert_init(&a);
 	parsed = alert_parse(&a, line->data, line->len - 1, &reason) == 0;
-	for (size_t i = 0; i < N_EXEC_ENV; i++) {
-		struct buf entry = BUF_INIT;
-		size_t len = 0;
-		const char *value = parsed ?
+	for (i = 0; i < N_EXEC_ENV; i++) {
+		len = 0;
+		value = parsed ?
 		    alert_field_text(&a, exec_env_fields[i][1], &len) : NULL;
-
+		buf_reset(&entry);
 		buf_printf(&entry, "%s=", exec_env_fields[i][0]);
-		if (value)
+		if (value != NULL)
 			buf_add(&entry, value, len);
 		if (i == 0)
 			*rule = xstrdup(buf_str(&entry) + strlen("FALCO_RULE="));
 		envp[n++] = xstrdup(buf_str(&entry));
-		buf_free(&entry);
 	}
+	buf_free(&entry);
 	alert_free(&a);
-	for (char *p = *rule; *p; p++)
+	for (p = *rule; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	return envp;
 }
 
-static void environment_free(char **envp)
+static void
+environment_free(char **envp)
 {
-	for (char **p = envp; *p; p++)
+	char **p;
+
+	for (p = envp; *p != NULL; p++)
 		free(*p);
 	free(envp);
 }
 
-static void run_write(struct run *run)
+static void
+run_write(struct run *run)
 {
-	while (run->fd >= 0 && run->off < run->line.len) {
-		ssize_t n = write(run->fd, run->line.data + run->off,
-		    run->line.len - run->off);
+	ssize_t n;
 
+	while (run->fd >= 0 && run->off < run->line.len) {
+		n = write(run->fd, run->line.data + run->off,
+		    run->line.len - run->off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -563,94 +612,98 @@ static void run_write(struct run *run)
 	run->fd = -1;
 }
 
-static void run_start(struct sink *s)
+static void
+run_start(struct router *r, struct sink *s)
 {
-	struct run *run;
-	char **envp;
-	char *rule = NULL;
 	struct item line = ring_pop(&s->queue);
+	struct run *run;
+	char **envp, *rule = NULL;
 
 	envp = exec_environment(&line, &rule);
-	runs = xgrow(runs, &runs_cap, nruns + 1, sizeof(*runs));
-	run = &runs[nruns];
+	r->runs = xgrow(r->runs, &r->runs_cap, r->nruns + 1, sizeof(*r->runs));
+	run = &r->runs[r->nruns];
 	memset(run, 0, sizeof(*run));
 	run->pid = spawn(s->target, envp, &run->fd);
 	environment_free(envp);
 	if (run->pid < 0) {
 		warn("'%s'", s->name);
-		dead_letter(s, &line);
+		dead_letter(r, s, &line);
 		free(line.data);
 		free(rule);
 		return;
 	}
-	nruns++;
+	r->nruns++;
 	run->sink = s;
 	run->line = line;
 	run->rule = rule;
-	if (config.exec_timeout > 0)
-		run->deadline = now_seconds() + config.exec_timeout;
+	if (r->config.exec_timeout > 0)
+		run->deadline = now_seconds() + r->config.exec_timeout;
 	run_write(run);
 }
 
-static void run_reaped(size_t i, int status)
+static void
+run_reaped(struct router *r, size_t i, int status)
 {
-	struct run *run = &runs[i];
+	struct run *run = &r->runs[i];
 	struct sink *s = run->sink;
 	char how[64];
 
 	if (run->fd >= 0)
 		close(run->fd);
 	if (run->timed_out)
-		snprintf(how, sizeof(how), "timed out after %gs", config.exec_timeout);
+		snprintf(how, sizeof(how), "timed out after %gs",
+		    r->config.exec_timeout);
 	else
 		describe_status(status, how, sizeof(how));
 	if (run->abandoned) {
-		dead_letter(s, &run->line);
-	} else if (!run->timed_out && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0) {
+		dead_letter(r, s, &run->line);
+	} else if (!run->timed_out && exited_cleanly(status)) {
 		s->delivered++;
 	} else {
 		warnx("'%s': rule '%s': %s", s->name, run->rule, how);
-		dead_letter(s, &run->line);
+		dead_letter(r, s, &run->line);
 	}
 	free(run->line.data);
 	free(run->rule);
-	runs[i] = runs[--nruns];
+	r->runs[i] = r->runs[--r->nruns];
 }
 
-static size_t sink_runs(const struct sink *s)
+static size_t
+sink_runs(const struct router *r, const struct sink *s)
 {
-	size_t n = 0;
+	size_t n = 0, i;
 
-	for (size_t i = 0; i < nruns; i++)
-		n += runs[i].sink == s;
+	for (i = 0; i < r->nruns; i++)
+		n += r->runs[i].sink == s;
 	return n;
 }
 
 /* ---- the loop's entry points ---- */
 
-void sink_pump(struct sink *s)
+static void
+sink_pump(struct router *r, struct sink *s)
 {
 	if (s->dead)
 		return;
-	if (pending(s) < config.queue_max / 2 + 1)
-		sink_refill(s);
+	if (pending(s) < r->config.queue_max / 2 + 1)
+		sink_refill(r, s);
 	if (s->kind != SINK_EXEC) {
-		sink_write(s);
+		sink_write(r, s);
 		return;
 	}
-	while (pending(s) > 0 && nruns < (size_t)config.max_procs) {
-		run_start(s);
-		sink_refill(s);
+	while (pending(s) > 0 && r->nruns < (size_t)r->config.max_procs) {
+		run_start(r, s);
+		sink_refill(r, s);
 	}
 }
 
 /* a sink that cannot take the alert now: spool, drop, or queue anyway */
-static void sink_overflow(struct sink *s, const char *line, size_t len)
+static void
+sink_overflow(struct router *r, struct sink *s, const char *line, size_t len)
 {
-	static struct buf copy = BUF_INIT;
+	struct buf *copy = &r->spool_line;
 
-	switch (config.on_full) {
+	switch (r->config.on_full) {
 	case ON_FULL_DROP:
 		s->dropped++;
 		return;
@@ -659,10 +712,11 @@ static void sink_overflow(struct sink *s, const char *line, size_t len)
 		ring_push(&s->queue, item_copy(line, len));
 		return;
 	case ON_FULL_SPOOL:
-		buf_reset(&copy);
-		buf_add(&copy, line, len);
-		buf_addc(&copy, '\n');
-		if (spool_append(&s->spool, "spool", copy.data, copy.len) == 0)
+		buf_reset(copy);
+		buf_add(copy, line, len);
+		buf_addc(copy, '\n');
+		if (spool_append(&s->spool, r->config.spool_dir, "spool",
+		    copy->data, copy->len) == 0)
 			s->spooled++;
 		else
 			s->failed++;
@@ -671,7 +725,8 @@ static void sink_overflow(struct sink *s, const char *line, size_t len)
 }
 
 /* the fast way for files: straight from the reader, one writev */
-static int sink_write_now(struct sink *s, const char *line, size_t len)
+static void
+sink_write_now(struct router *r, struct sink *s, const char *line, size_t len)
 {
 	struct iovec iov[2] = {
 		{ (void *)(uintptr_t)line, len },
@@ -683,46 +738,51 @@ static int sink_write_now(struct sink *s, const char *line, size_t len)
 		n = writev(s->fd, iov, 2);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN) {
-		sink_fail(s, errno);
-		return 1;
+		sink_fail(r, s, errno);
+		return;
 	}
 	if (n == (ssize_t)len + 1) {
 		s->delivered++;
-		return 1;
+		return;
 	}
 	ring_push(&s->queue, item_copy(line, len));
 	s->write_off = n > 0 ? (size_t)n : 0;
-	return 1;
 }
 
 /* line: the alert's bytes without its newline */
-void sink_give(struct sink *s, const char *line, size_t len)
+void
+sink_give(struct router *r, struct sink *s, const char *line, size_t len)
 {
-	if (s->dead) {
-		struct item item = item_copy(line, len);
+	struct item item;
 
-		dead_letter(s, &item);
+	if (s->dead) {
+		item = item_copy(line, len);
+		dead_letter(r, s, &item);
 		free(item.data);
 		return;
 	}
-	if (s->spool.records > 0 || pending(s) >= config.queue_max) {
-		sink_overflow(s, line, len);
-		sink_pump(s);
+	if (s->spool.records > 0 || pending(s) >= r->config.queue_max) {
+		sink_overflow(r, s, line, len);
+		sink_pump(r, s);
 		return;
 	}
 	if ((s->kind == SINK_FILE || s->kind == SINK_FD) && s->fd >= 0 &&
-	    pending(s) == 0 && sink_write_now(s, line, len))
+	    pending(s) == 0) {
+		sink_write_now(r, s, line, len);
 		return;
+	}
 	ring_push(&s->queue, item_copy(line, len));
-	sink_pump(s);
+	sink_pump(r, s);
 }
 
-int sink_full(const struct sink *s)
+int
+sink_full(const struct router *r, const struct sink *s)
 {
-	return !s->dead && pending(s) >= config.queue_max;
+	return !s->dead && pending(s) >= r->config.queue_max;
 }
 
-static void sink_timers(struct sink *s, double now)
+static void
+sink_timers(struct sink *s, double now)
 {
 	if (s->kind == SINK_PIPE && !s->dead && !s->closing && s->pid == 0 &&
 	    s->restart_at > 0 && now >= s->restart_at)
@@ -732,35 +792,36 @@ static void sink_timers(struct sink *s, double now)
 		file_open_later(s);
 }
 
-void sinks_service(void)
+void
+sinks_service(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
 	double now = now_seconds();
+	struct run *run;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		sink_timers(sinks[i], now);
-		sink_pump(sinks[i]);
+	for (i = 0; i < r->nsinks; i++) {
+		sink_timers(r->sinks[i], now);
+		sink_pump(r, r->sinks[i]);
 	}
-	for (size_t i = 0; i < nruns; i++) {
-		run_write(&runs[i]);
-		if (runs[i].deadline > 0 && now >= runs[i].deadline &&
-		    !runs[i].timed_out) {
-			runs[i].timed_out = 1;
-			kill(-runs[i].pid, SIGKILL);
+	for (i = 0; i < r->nruns; i++) {
+		run = &r->runs[i];
+		run_write(run);
+		if (run->deadline > 0 && now >= run->deadline &&
+		    !run->timed_out) {
+			run->timed_out = 1;
+			kill(-run->pid, SIGKILL);
 		}
 	}
 }
 
-size_t sinks_poll_max(void)
+size_t
+sinks_poll_max(const struct router *r)
 {
-	size_t n;
-
-	sinks_all(&n);
-	return n + (size_t)config.max_procs;
+	return r->nsinks + (size_t)r->config.max_procs;
 }
 
-static void earliest(double *timeout, double at, double now)
+static void
+earliest(double *timeout, double at, double now)
 {
 	double wait = at > now ? at - now : 0;
 
@@ -769,16 +830,18 @@ static void earliest(double *timeout, double at, double now)
 }
 
 /* descriptors to wait on; *timeout lowered to the next timer (< 0: none) */
-int sinks_poll_fds(struct pollfd *fds, int max, double *timeout)
+int
+sinks_poll_fds(struct router *r, struct pollfd *fds, int max,
+    double *timeout)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
 	double now = now_seconds();
+	struct sink *s;
+	struct run *run;
+	size_t i;
 	int k = 0;
 
-	for (size_t i = 0; i < n && k < max; i++) {
-		struct sink *s = sinks[i];
-
+	for (i = 0; i < r->nsinks && k < max; i++) {
+		s = r->sinks[i];
 		if (s->dead || s->finished)
 			continue;
 		earliest(timeout, s->restart_at, now);
@@ -786,52 +849,69 @@ int sinks_poll_fds(struct pollfd *fds, int max, double *timeout)
 		if (s->fd >= 0 && !s->broken && pending(s) > 0 &&
 		    s->kind != SINK_EXEC)
 			fds[k++] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
-		if (config.draining && s->kind == SINK_PIPE && s->fd >= 0 &&
+		if (r->draining && s->kind == SINK_PIPE && s->fd >= 0 &&
 		    pending(s) == 0 && s->queue.sent > 0)
 			earliest(timeout, now + DRAIN_CHECK_DELAY, now);
 	}
-	for (size_t i = 0; i < nruns && k < max; i++) {
-		if (runs[i].fd >= 0)
-			fds[k++] = (struct pollfd){ .fd = runs[i].fd, .events = POLLOUT };
-		if (!runs[i].timed_out)
-			earliest(timeout, runs[i].deadline, now);
+	for (i = 0; i < r->nruns && k < max; i++) {
+		run = &r->runs[i];
+		if (run->fd >= 0)
+			fds[k++] = (struct pollfd){ .fd = run->fd, .events = POLLOUT };
+		if (!run->timed_out)
+			earliest(timeout, run->deadline, now);
 	}
 	return k;
 }
 
-void sinks_reap(void)
+/* a finished sink's command was given up on: only its pid is forgotten */
+static void
+child_exited(struct router *r, pid_t pid, int status)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
-	int status;
-	pid_t pid;
+	struct sink *s;
+	size_t i;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < n; i++)
-			if (sinks[i]->kind == SINK_PIPE && sinks[i]->pid == pid)
-				pipe_died(sinks[i], status);
-		for (size_t i = 0; i < nruns; i++)
-			if (runs[i].pid == pid) {
-				run_reaped(i, status);
-				break;
-			}
+	for (i = 0; i < r->nsinks; i++) {
+		s = r->sinks[i];
+		if (s->kind != SINK_PIPE || s->pid != pid)
+			continue;
+		if (s->finished)
+			s->pid = 0;
+		else
+			pipe_died(r, s, status);
+	}
+	for (i = 0; i < r->nruns; i++) {
+		if (r->runs[i].pid == pid) {
+			run_reaped(r, i, status);
+			return;
+		}
 	}
 }
 
-int sinks_have_children(void)
+void
+sinks_reap(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	int status;
+	pid_t pid;
 
-	for (size_t i = 0; i < n; i++)
-		if (sinks[i]->kind == SINK_PIPE && sinks[i]->pid > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		child_exited(r, pid, status);
+}
+
+static int
+sinks_have_children(const struct router *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsinks; i++)
+		if (r->sinks[i]->kind == SINK_PIPE && r->sinks[i]->pid > 0)
 			return 1;
-	return nruns > 0;
+	return r->nruns > 0;
 }
 
 /* ---- the end ---- */
 
-static int sink_try_finish(struct sink *s)
+static int
+sink_try_finish(const struct router *r, struct sink *s)
 {
 	if (s->finished)
 		return 1;
@@ -862,7 +942,7 @@ static int sink_try_finish(struct sink *s)
 			return 0;
 		break;
 	case SINK_EXEC:
-		if (sink_runs(s) > 0)
+		if (sink_runs(r, s) > 0)
 			return 0;
 		break;
 	}
@@ -871,47 +951,38 @@ static int sink_try_finish(struct sink *s)
 }
 
 /* 1 when every sink has taken everything and been closed */
-int sinks_try_finish(void)
+int
+sinks_try_finish(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	size_t i;
 	int all = 1;
 
-	for (size_t i = 0; i < n; i++)
-		all &= sink_try_finish(sinks[i]);
-	return all && !sinks_have_children();
+	for (i = 0; i < r->nsinks; i++)
+		all &= sink_try_finish(r, r->sinks[i]);
+	return all && !sinks_have_children(r);
 }
 
-static void reap_all_blocking(void)
+static void
+reap_all_blocking(struct router *r)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, 0)) > 0 || (pid < 0 && errno == EINTR))
-		if (pid > 0) {
-			size_t n;
-			struct sink **sinks = sinks_all(&n);
-
-			for (size_t i = 0; i < n; i++)
-				if (sinks[i]->pid == pid)
-					sinks[i]->pid = 0;
-			for (size_t i = 0; i < nruns; i++)
-				if (runs[i].pid == pid) {
-					run_reaped(i, status);
-					break;
-				}
-		}
+	while ((pid = waitpid(-1, &status, 0)) > 0 ||
+	    (pid < 0 && errno == EINTR))
+		if (pid > 0)
+			child_exited(r, pid, status);
 }
 
 /* the drain timeout passed: stop every sink that has not finished */
-void sinks_abandon(void)
+void
+sinks_abandon(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	struct sink *s;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		struct sink *s = sinks[i];
-
+	for (i = 0; i < r->nsinks; i++) {
+		s = r->sinks[i];
 		if (s->finished)
 			continue;
 		pipe_confirm(s);
@@ -923,48 +994,50 @@ void sinks_abandon(void)
 		}
 		s->closing = 1;
 		sink_close_fds(s);
-		sink_give_up_queue(s);
+		sink_give_up_queue(r, s);
 		s->finished = 1;
 	}
-	for (size_t i = 0; i < nruns; i++) {
-		runs[i].abandoned = 1;
-		kill(-runs[i].pid, SIGKILL);
+	for (i = 0; i < r->nruns; i++) {
+		r->runs[i].abandoned = 1;
+		kill(-r->runs[i].pid, SIGKILL);
 	}
-	reap_all_blocking();
+	reap_all_blocking(r);
 }
 
-int sink_lost(const struct sink *s)
+int
+sink_lost(const struct sink *s)
 {
 	return s->dropped > 0 || s->failed > 0;
 }
 
-void sink_summary(const struct sink *s)
+static void
+sink_summary(const struct sink *s)
 {
 	fprintf(stderr, "%s: '%s': %lu delivered, %lu spooled, %lu dropped, "
-	    "%lu failed\n", program_invocation_short_name, s->name, s->delivered, s->spooled,
-	    s->dropped, s->failed);
+	    "%lu failed\n", program_invocation_short_name, s->name,
+	    s->delivered, s->spooled, s->dropped, s->failed);
 }
 
-void sinks_summary(void)
+void
+sinks_summary(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		pipe_confirm(sinks[i]);
-		sink_summary(sinks[i]);
+	for (i = 0; i < r->nsinks; i++) {
+		pipe_confirm(r->sinks[i]);
+		sink_summary(r->sinks[i]);
 	}
 }
 
 /* name the files that hold undelivered alerts, remove the empty spools */
-void sinks_report_kept(void)
+void
+sinks_report_kept(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	struct sink *s;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		struct sink *s = sinks[i];
-
+	for (i = 0; i < r->nsinks; i++) {
+		s = r->sinks[i];
 		if (s->dead_letters.fd >= 0)
 			warnx("'%s': %lu undelivered alerts kept in '%s'", s->name,
 			    s->dead_letters.records, s->dead_letters.path);
@@ -973,19 +1046,20 @@ void sinks_report_kept(void)
 	}
 }
 
-void sinks_free(void)
+void
+sinks_free(struct router *r)
 {
-	size_t n;
-	struct sink **sinks = sinks_all(&n);
+	struct item_ring *q;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		struct item_ring *q = &sinks[i]->queue;
-
+	for (i = 0; i < r->nsinks; i++) {
+		q = &r->sinks[i]->queue;
 		while (q->count > 0)
 			free(ring_pop(q).data);
 		free(q->items);
 	}
-	free(runs);
-	runs = NULL;
-	nruns = runs_cap = 0;
+	free(r->runs);
+	r->runs = NULL;
+	r->nruns = r->runs_cap = 0;
+	buf_free(&r->spool_line);
 }

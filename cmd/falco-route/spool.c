@@ -22,12 +22,13 @@
 
 #define SPOOL_CHUNK 65536
 
-static int spool_create(struct spool *sp, const char *tag)
+static int
+spool_create(struct spool *sp, const char *dir, const char *tag)
 {
 	struct buf path = BUF_INIT;
 	int fd;
 
-	buf_printf(&path, "%s/falco-route.%s.XXXXXX", config.spool_dir, tag);
+	buf_printf(&path, "%s/falco-route.%s.XXXXXX", dir, tag);
 	fd = mkostemp(path.data, O_CLOEXEC);
 	if (fd < 0) {
 		warn("'%s'", path.data);
@@ -42,11 +43,13 @@ static int spool_create(struct spool *sp, const char *tag)
 	return 0;
 }
 
-static int write_all_at(int fd, const char *data, size_t len, off_t pos)
+static int
+write_all_at(int fd, const char *data, size_t len, off_t pos)
 {
-	while (len > 0) {
-		ssize_t n = pwrite(fd, data, len, pos);
+	ssize_t n;
 
+	while (len > 0) {
+		n = pwrite(fd, data, len, pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -58,11 +61,15 @@ static int write_all_at(int fd, const char *data, size_t len, off_t pos)
 	return 0;
 }
 
-/* data ends with '\n'; 0, or -1 (reported) when it could not be kept */
-int spool_append(struct spool *sp, const char *tag, const char *data,
-    size_t len)
+/*
+ * data ends with '\n'; 0, or -1 (reported) when it could not be kept.
+ * The file is made in dir on first use.
+ */
+int
+spool_append(struct spool *sp, const char *dir, const char *tag,
+    const char *data, size_t len)
 {
-	if (sp->fd < 0 && spool_create(sp, tag) < 0)
+	if (sp->fd < 0 && spool_create(sp, dir, tag) < 0)
 		return -1;
 	if (write_all_at(sp->fd, data, len, sp->write_pos) < 0) {
 		warn("'%s'", sp->path);
@@ -78,26 +85,29 @@ int spool_append(struct spool *sp, const char *tag, const char *data,
  * when nothing is left. Records were written whole by spool_append, so
  * a record always ends before write_pos.
  */
-static int spool_next(struct spool *sp, const char **data, size_t *len)
+static int
+spool_next(struct spool *sp, const char **data, size_t *len)
 {
 	char *newline;
+	off_t from;
+	size_t want;
+	ssize_t n;
 
 	if (sp->records == 0)
 		return 0;
 	for (;;) {
 		newline = sp->read_len ? memchr(sp->readbuf, '\n', sp->read_len) : NULL;
-		if (newline)
+		if (newline != NULL)
 			break;
-		off_t from = sp->read_pos + (off_t)sp->read_len;
-		size_t want = (size_t)(sp->write_pos - from);
-
+		from = sp->read_pos + (off_t)sp->read_len;
+		want = (size_t)(sp->write_pos - from);
 		if (want > SPOOL_CHUNK)
 			want = SPOOL_CHUNK;
 		if (sp->read_len + want > sp->read_cap) {
 			sp->read_cap = sp->read_len + want;
 			sp->readbuf = xrealloc(sp->readbuf, sp->read_cap);
 		}
-		ssize_t n = pread(sp->fd, sp->readbuf + sp->read_len, want, from);
+		n = pread(sp->fd, sp->readbuf + sp->read_len, want, from);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -113,7 +123,8 @@ static int spool_next(struct spool *sp, const char **data, size_t *len)
 }
 
 /* after the caller copied the record spool_next gave */
-static void spool_consume(struct spool *sp, size_t len)
+static void
+spool_consume(struct spool *sp, size_t len)
 {
 	memmove(sp->readbuf, sp->readbuf + len, sp->read_len - len);
 	sp->read_len -= len;
@@ -122,7 +133,8 @@ static void spool_consume(struct spool *sp, size_t len)
 }
 
 /* the next record, copied out and removed from the spool: 1, or 0 */
-int spool_take(struct spool *sp, struct item *item)
+int
+spool_take(struct spool *sp, struct item *item)
 {
 	const char *data;
 	size_t len;
@@ -138,7 +150,8 @@ int spool_take(struct spool *sp, struct item *item)
 
 /* the file is emptied once everything was read back, so it never grows
  * beyond one backlog */
-void spool_reset_if_empty(struct spool *sp)
+void
+spool_reset_if_empty(struct spool *sp)
 {
 	if (sp->fd < 0 || sp->records > 0 || sp->write_pos == 0)
 		return;
@@ -149,7 +162,8 @@ void spool_reset_if_empty(struct spool *sp)
 }
 
 /* keep: leave the file for the user (it holds undelivered alerts) */
-void spool_close(struct spool *sp, int keep)
+void
+spool_close(struct spool *sp, int keep)
 {
 	if (sp->fd >= 0) {
 		if (!keep && unlink(sp->path) < 0)
