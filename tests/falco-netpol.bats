@@ -42,14 +42,26 @@ teardown() {
 	if [ -n "$API_PID" ]; then kill "$API_PID" 2>/dev/null || true; fi
 }
 
-start_api() {
+# start_fake ARGS: the fake API server on 127.0.0.1; sets PORT
+start_fake() {
 	python3 "$BATS_TEST_DIRNAME/lib/fake-kube-api.py" --state "$STATE" \
 		--port-file "$BATS_TEST_TMPDIR/port" --log "$LOG" --dump "$DUMP" \
-		--cert "$CERTS/server.crt" --key "$CERTS/server.key" \
-		--ca "$CERTS/ca.crt" 3>&- &
+		"$@" 3>&- &
 	API_PID=$!
 	wait_for_file "$BATS_TEST_TMPDIR/port"
-	SERVER=https://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+start_api() {
+	start_fake --cert "$CERTS/server.crt" --key "$CERTS/server.key" \
+		--ca "$CERTS/ca.crt"
+	SERVER=https://127.0.0.1:$PORT
+}
+
+# what `kubectl proxy` offers: plain HTTP, and it adds the credentials itself
+start_proxy() {
+	start_fake --plain --anonymous kubectl-proxy
+	SERVER=http://127.0.0.1:$PORT
 }
 
 # change the fake's initial state with a jq program (no alert goes through jq)
@@ -75,6 +87,16 @@ annotated() {
 	printf '%s,"falco_netpol":%s}' "${1%\}}" "$2"
 }
 
+# what falco-netpol writes for sample 1 once it isolated the pod kubecon
+kubecon_isolated() {
+	annotated "$(sample 1)" '{"action":"isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}'
+}
+
+# pod_labels NAME: the labels of the pod NAME as the fake stores them
+pod_labels() {
+	jq -c --arg name "$1" '.pods[] | select(.metadata.name == $name) | .metadata.labels' "$DUMP"
+}
+
 # stderr_is TEXT: the exact standard error of the last run
 stderr_is() {
 	output=$stderr assert_output "$1"
@@ -87,7 +109,7 @@ requests() {
 @test "label mode creates the policy first, then labels only the pod" {
 	start_api
 	run -0 --separate-stderr netpol <(sample 1)
-	assert_output "$(annotated "$(sample 1)" '{"action":"isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}')"
+	assert_output "$(kubecon_isolated)"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/default/pods/kubecon
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
@@ -166,8 +188,8 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	start_api
 	run -0 --separate-stderr netpol --mode owner <(alert demo lone)
 	assert_output "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"falco-pipes-quarantine","reason":null}')"
-	run -0 jq -r '.pods[] | select(.metadata.name == "lone") | .metadata.labels["falco-pipes.io/quarantine"]' "$DUMP"
-	assert_output true
+	run -0 pod_labels lone
+	assert_output '{"app":"lone","falco-pipes.io/quarantine":"true"}'
 }
 
 @test "selector mode makes one policy named from the selector" {
@@ -208,11 +230,47 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	assert_output "$(annotated "$(sample 5)" '{"action":"skipped","namespace":null,"pod":null,"policy":null,"reason":"alert names no pod"}')"
 }
 
+@test "--label and --policy-name name the quarantine label and the policy" {
+	start_api
+	run -0 --separate-stderr netpol --label incident=open --policy-name isolate <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"isolated","namespace":"default","pod":"kubecon","policy":"isolate","reason":null}')"
+	run -0 jq -c '.networkpolicies[] | select(.metadata.namespace == "default") | [.metadata.name, .spec.podSelector]' "$DUMP"
+	assert_output '["isolate",{"matchLabels":{"incident":"open"}}]'
+	run -0 pod_labels kubecon
+	assert_output '{"incident":"open","run":"kubecon"}'
+}
+
 @test "an alert not matching --when is skipped" {
 	start_api
 	run -0 --separate-stderr netpol --when 'proc.name = bash' <(sample 1)
 	assert_output "$(annotated "$(sample 1)" '{"action":"skipped","namespace":"default","pod":"kubecon","policy":null,"reason":"--when did not match"}')"
 	[ ! -s "$LOG" ]
+}
+
+@test "-l gives --when the lists of a Falco rules file" {
+	start_api
+	run -0 --separate-stderr netpol -l "$FIXTURES/netpol/rules.yaml" --when 'k8s.pod.name in (quarantine_pods)' <(sample 1; sample 2)
+	assert_line --index 0 "$(kubecon_isolated)"
+	assert_line --index 1 "$(annotated "$(sample 2)" '{"action":"skipped","namespace":"default","pod":"alpine","policy":null,"reason":"--when did not match"}')"
+	run -1 grep -c alpine "$LOG"
+}
+
+@test "a rules file that is not YAML is a usage error naming the file and line" {
+	run -2 --separate-stderr falco-netpol --lists "$FIXTURES/rules/bad-yaml.yaml" --when 'k8s.pod.name in (website_ips)' </dev/null
+	stderr_is "falco-netpol: $FIXTURES/rules/bad-yaml.yaml:3: did not find expected ',' or ']'"
+}
+
+@test "-p acts only on alerts that severe and passes the others on as skipped" {
+	start_api
+	run -0 --separate-stderr netpol -p warning <(sample 1; sample 2)
+	assert_line --index 0 "$(kubecon_isolated)"
+	assert_line --index 1 "$(annotated "$(sample 2)" '{"action":"skipped","namespace":"default","pod":"alpine","policy":null,"reason":"priority below --min-priority"}')"
+	run -1 grep -c alpine "$LOG"
+}
+
+@test "a bad --min-priority is a usage error" {
+	run -2 --separate-stderr falco-netpol --min-priority loud </dev/null
+	stderr_is "falco-netpol: --min-priority: 'loud': not a Falco priority (emergency, alert, critical, error, warning, notice, informational, debug)"
 }
 
 @test "a pod that is gone is skipped" {
@@ -251,7 +309,7 @@ GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-qu
 	assert_output '{"action":"released","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":null}'
 	run -0 jq -c 'select(.method == "PATCH") | .body' "$LOG"
 	assert_output '{"metadata":{"labels":{"falco-pipes.io/quarantine":null}}}'
-	run -0 jq -c '.pods[] | select(.metadata.name == "old") | .metadata.labels' "$DUMP"
+	run -0 pod_labels old
 	assert_output '{"app":"old"}'
 }
 
@@ -294,10 +352,46 @@ falco-netpol: the credentials of --server were refused"
 	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 429, "retry_after": 0, "times": 1}]'
 	start_api
 	run -0 --separate-stderr netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 	run -0 jq -r 'select(.method == "POST") | .method' "$LOG"
 	assert_output "POST
 POST"
+}
+
+@test "5xx is retried until the server answers" {
+	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 503, "times": 2}]'
+	start_api
+	run -0 --separate-stderr netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is ""
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+PATCH /api/v1/namespaces/default/pods/kubecon"
+}
+
+@test "5xx past --retries fails the alert and leaves the pod alone" {
+	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 503, "times": 2}]'
+	start_api
+	run -1 --separate-stderr netpol --retries 1 <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"create networkpolicies.networking.k8s.io '"'default'"': 503 ServiceUnavailable"}')"
+	stderr_is "falco-netpol: create networkpolicies.networking.k8s.io 'default': 503 ServiceUnavailable: fault injected by the test"
+	run -0 grep -c POST "$LOG"
+	assert_output 2
+	run -1 grep -c PATCH "$LOG"
+}
+
+@test "plain HTTP to a kubectl proxy needs no token and no CA" {
+	start_proxy
+	run -0 --separate-stderr falco-netpol --server "$SERVER" <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is ""
+	run -0 jq -r '.user' "$LOG"
+	assert_output "kubectl-proxy
+kubectl-proxy
+kubectl-proxy"
 }
 
 @test "a token file that changes is read again" {
@@ -305,7 +399,7 @@ POST"
 	start_api
 	printf 'rotated-token\n' >"$TOKEN"
 	run -0 --separate-stderr netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 }
 
 write_kubeconfig() {
@@ -335,7 +429,7 @@ write_kubeconfig() {
 	cp "$CERTS/ca.crt" "$HOME/.kube/ca.crt"
 	write_kubeconfig '    token: good-token'
 	run -0 --separate-stderr falco-netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 }
 
 @test "a kubeconfig tokenFile is read relative to the kubeconfig" {
@@ -345,7 +439,7 @@ write_kubeconfig() {
 	cp "$TOKEN" "$HOME/.kube/token"
 	write_kubeconfig '    tokenFile: token'
 	run -0 --separate-stderr falco-netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 }
 
 @test "a kubeconfig client certificate given as data authenticates" {
@@ -372,7 +466,7 @@ write_kubeconfig() {
 	    client-key-data: $(base64 -w0 "$CERTS/client.key")
 	EOF
 	run -0 --separate-stderr falco-netpol --kubeconfig "$BATS_TEST_TMPDIR/kc/config" --context cert <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 	run -0 jq -r '.user' "$LOG"
 	assert_line --index 0 falco-netpol-client
 }
@@ -388,9 +482,29 @@ write_kubeconfig() {
 		'      command: ./plugin' '      args: [exec-token]' \
 		'      interactiveMode: Never')"
 	run -0 --separate-stderr falco-netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 	run -0 cat "$EXEC_PLUGIN_LOG"
 	assert_output '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}'
+	run -0 jq -r '.user' "$LOG"
+	assert_output "exec-user
+exec-user
+exec-user"
+}
+
+@test "an exec plugin's expired credential is fetched again for the next call" {
+	start_api
+	mkdir -p "$HOME/.kube"
+	cp "$CERTS/ca.crt" "$HOME/.kube/ca.crt"
+	cp "$FIXTURES/netpol/exec-plugin.sh" "$HOME/.kube/plugin"
+	export EXEC_PLUGIN_LOG=$BATS_TEST_TMPDIR/plugin.log
+	export EXEC_PLUGIN_EXPIRY=2000-01-01T00:00:00.5+01:00
+	write_kubeconfig "$(printf '    exec:\n%s\n%s\n%s' \
+		'      apiVersion: client.authentication.k8s.io/v1' \
+		'      command: ./plugin' '      args: [exec-token]')"
+	run -0 --separate-stderr falco-netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	run -0 wc -l <"$EXEC_PLUGIN_LOG"
+	assert_output 3
 	run -0 jq -r '.user' "$LOG"
 	assert_output "exec-user
 exec-user
@@ -406,7 +520,7 @@ exec-user"
 	export FALCO_NETPOL_SERVICEACCOUNT_DIR=$sa
 	export KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=${SERVER##*:}
 	run -0 --separate-stderr falco-netpol <(sample 1)
-	assert_output --partial '"action":"isolated"'
+	assert_output "$(kubecon_isolated)"
 }
 
 @test "no cluster configuration is a usage error" {
@@ -432,5 +546,15 @@ exec-user"
 
 @test "a bad --mode is a usage error" {
 	run -2 --separate-stderr falco-netpol --mode pod
-	stderr_is "falco-netpol: --mode: 'pod': not label, owner or selector"
+	stderr_is "falco-netpol: --mode: 'pod': expected label, owner or selector"
+}
+
+@test "a bad --dry-run is a usage error" {
+	run -2 --separate-stderr falco-netpol --dry-run=yes
+	stderr_is "falco-netpol: --dry-run: 'yes': expected client or server"
+}
+
+@test "--release takes no --min-priority" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 -p warning --release demo/db-0
+	stderr_is "falco-netpol: --release reads no input and takes no --when or --min-priority"
 }

@@ -18,13 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
+#include "exitcode.h"
 #include "http.h"
 #include "netpol.h"
 #include "version.h"
 #include "xalloc.h"
 
 #define EXEC_OUTPUT_MAX (1024 * 1024)
-#define TOKEN_MAX 16384
 #define FIELD_MANAGER "falco-netpol"
 
 extern char **environ;
@@ -114,23 +115,6 @@ kube_free(struct kube *k)
 
 /* --- tokens from files --- */
 
-static char *
-read_token(const char *path)
-{
-	char buf[TOKEN_MAX];
-	FILE *fp = fopen(path, "r");
-	size_t n;
-
-	if (!fp)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return xstrdup(buf);
-}
-
 static int
 same_file_version(const struct stat *a, const struct stat *b)
 {
@@ -154,7 +138,7 @@ token_from_file(struct kube *k, int force)
 	if (!force && k->file_token && same_file_version(&st, &k->file_token_stat))
 		return k->file_token;
 	free(k->file_token);
-	if (!(k->file_token = read_token(path)))
+	if (!(k->file_token = kube_token_read(path)))
 		warn("'%s'", path);
 	k->file_token_stat = st;
 	return k->file_token;
@@ -170,7 +154,7 @@ exec_info(const struct kube_exec *e)
 	if (asprintf(&info, "KUBERNETES_EXEC_INFO={\"kind\":\"ExecCredential\","
 	    "\"apiVersion\":\"%s\",\"spec\":{\"interactive\":false}}",
 	    e->api_version) < 0)
-		err(2, "asprintf");
+		err(EXIT_USAGE, "asprintf");
 	return info;
 }
 
@@ -206,9 +190,9 @@ exec_run(const struct kube_exec *e)
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
-		err(2, "pipe");
+		err(EXIT_USAGE, "pipe");
 	if ((pid = fork()) < 0)
-		err(2, "fork");
+		err(EXIT_USAGE, "fork");
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
@@ -245,18 +229,21 @@ exec_run(const struct kube_exec *e)
 	return out.data ? out.data : xstrdup("");
 }
 
-/* RFC 3339 in UTC, as client-go writes it; 0 when absent or unreadable */
+/* RFC 3339, as client-go writes it; 0 (no expiry) when absent or unreadable */
 static time_t
 parse_timestamp(const cJSON *item)
 {
-	struct tm tm;
+	const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+	long long ns;
 
-	if (!cJSON_IsString(item))
+	/*
+	 * time_parse_ns counts nanoseconds in 64 bits, which ends in 2262:
+	 * a later expiry is as good as none (plugins print year 2999 too).
+	 */
+	if (!s || strncmp(s, "2262", 4) >= 0 ||
+	    time_parse_ns(s, strlen(s), &ns) < 0)
 		return 0;
-	memset(&tm, 0, sizeof(tm));
-	if (!strptime(item->valuestring, "%Y-%m-%dT%H:%M:%S", &tm))
-		return 0;
-	return timegm(&tm);
+	return (time_t)(ns / 1000000000LL);
 }
 
 static const char *
@@ -462,7 +449,7 @@ call_url(const struct kube *k, const char *method, const char *path)
 	if (asprintf(&url, "%s%s%s%s", k->access->server, path,
 	    is_write(method) ? "?fieldManager=" FIELD_MANAGER : "",
 	    is_write(method) && server_dry ? "&dryRun=All" : "") < 0)
-		err(2, "asprintf");
+		err(EXIT_USAGE, "asprintf");
 	return url;
 }
 
@@ -504,7 +491,7 @@ send_with_token(struct kube *k, const struct http_request *base,
 		headers[n++] = req.headers[0];
 	if (token) {
 		if (asprintf(&authorization, "Bearer %s", token) < 0)
-			err(2, "asprintf");
+			err(EXIT_USAGE, "asprintf");
 		headers[n++] = (struct http_header){ "Authorization", authorization };
 	}
 	headers[n] = (struct http_header){ NULL, NULL };

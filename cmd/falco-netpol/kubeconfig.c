@@ -260,21 +260,38 @@ decode_data(const struct kubeconfig_file *f, const char *key,
 	return data;
 }
 
-static char *
-read_small_file(const char *path)
+/*
+ * KEY-data (base64 PEM) beats the path KEY when both are set, as in
+ * client-go; a relative path is taken from the kubeconfig's directory.
+ */
+static void
+data_or_file(struct kubeconfig_file *f, yaml_node_t *map, const char *key,
+    char **data, size_t *data_len, char **file)
+{
+	char data_key[64];
+	const char *text;
+
+	snprintf(data_key, sizeof(data_key), "%s-data", key);
+	if ((text = yaml_get_string(f, map, data_key)))
+		*data = decode_data(f, data_key, text, data_len);
+	else
+		*file = resolve_path(f, yaml_get_string(f, map, key));
+}
+
+char *
+kube_token_read(const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char buf[16384];
+	char buf[KUBE_TOKEN_MAX];
 	size_t n;
 
 	if (!fp)
 		return NULL;
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
+	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
+		n--;
 	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-	    buf[n - 1] == ' '))
-		buf[--n] = '\0';
 	return xstrdup(buf);
 }
 
@@ -342,18 +359,12 @@ cluster_settings(struct kubeconfig_file *f, yaml_node_t *cluster,
 {
 	const char *server = yaml_get_string(f, cluster, "server");
 	const char *insecure = yaml_get_string(f, cluster, "insecure-skip-tls-verify");
-	const char *ca_data = yaml_get_string(f, cluster, "certificate-authority-data");
 
 	if (!server)
 		errx(EXIT_USAGE, "%s: cluster has no server", f->path);
 	a->server = xstrdup(server);
-	/* -data beats the path when both are set, as in client-go */
-	if (ca_data)
-		a->ca_data = decode_data(f, "certificate-authority-data", ca_data,
-		    &a->ca_data_len);
-	else
-		a->ca_file = resolve_path(f,
-		    yaml_get_string(f, cluster, "certificate-authority"));
+	data_or_file(f, cluster, "certificate-authority", &a->ca_data,
+	    &a->ca_data_len, &a->ca_file);
 	a->insecure = insecure && strcmp(insecure, "true") == 0;
 }
 
@@ -361,25 +372,15 @@ static void
 user_settings(struct kubeconfig_file *f, yaml_node_t *user,
     struct kube_access *a)
 {
-	const char *cert_data = yaml_get_string(f, user, "client-certificate-data");
-	const char *key_data = yaml_get_string(f, user, "client-key-data");
 	yaml_node_t *exec = yaml_get(f, user, "exec");
 
 	if (yaml_get_string(f, user, "token"))
 		a->token = xstrdup(yaml_get_string(f, user, "token"));
 	a->token_file = resolve_path(f, yaml_get_string(f, user, "tokenFile"));
-	if (cert_data)
-		a->client_cert_data = decode_data(f, "client-certificate-data",
-		    cert_data, &a->client_cert_data_len);
-	else
-		a->client_cert_file = resolve_path(f,
-		    yaml_get_string(f, user, "client-certificate"));
-	if (key_data)
-		a->client_key_data = decode_data(f, "client-key-data", key_data,
-		    &a->client_key_data_len);
-	else
-		a->client_key_file = resolve_path(f,
-		    yaml_get_string(f, user, "client-key"));
+	data_or_file(f, user, "client-certificate", &a->client_cert_data,
+	    &a->client_cert_data_len, &a->client_cert_file);
+	data_or_file(f, user, "client-key", &a->client_key_data,
+	    &a->client_key_data_len, &a->client_key_file);
 	if (yaml_get(f, user, "auth-provider"))
 		warnx("%s: auth-provider is not supported, use an exec plugin",
 		    f->path);
@@ -479,7 +480,7 @@ check_token_file(struct kube_access *a)
 
 	if (!a->token_file)
 		return;
-	if (!(token = read_small_file(a->token_file)))
+	if (!(token = kube_token_read(a->token_file)))
 		err(EXIT_USAGE, "'%s'", a->token_file);
 	free(token);
 }

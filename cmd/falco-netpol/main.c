@@ -16,6 +16,7 @@
 #include "cond.h"
 #include "exitcode.h"
 #include "http.h"
+#include "lists.h"
 #include "netpol.h"
 #include "num.h"
 #include "opts.h"
@@ -43,15 +44,18 @@ static const char summary[] =
 
 enum {
 	OPT_ALLOW_CIDR = 256, OPT_ALLOW_DNS, OPT_CA, OPT_CONTEXT, OPT_DRY_RUN,
-	OPT_INGRESS, OPT_KUBECONFIG, OPT_MAX_ACTIONS, OPT_PROTECT,
-	OPT_RETRIES, OPT_SERVER, OPT_TIMEOUT, OPT_TOKEN_FILE
+	OPT_INGRESS, OPT_KUBECONFIG, OPT_LABEL, OPT_MAX_ACTIONS,
+	OPT_POLICY_NAME, OPT_PROTECT, OPT_RETRIES, OPT_SERVER, OPT_TIMEOUT,
+	OPT_TOKEN_FILE
 };
 
 static const struct opt_spec options[] = {
 	{ "when", 'w', required_argument, "COND", "act only on alerts matching the condition" },
+	{ "lists", 'l', required_argument, "FILE", "load the '- list:' items of a Falco rules file (repeatable)" },
+	{ "min-priority", 'p', required_argument, "P", "act only on alerts at least as severe as priority P" },
 	{ "mode", 'm', required_argument, "MODE", "label (default), owner or selector" },
-	{ "label", 'l', required_argument, "KEY=VALUE", "quarantine label (falco-pipes.io/quarantine=true)" },
-	{ "policy-name", 'p', required_argument, "NAME", "policy name (falco-pipes-quarantine)" },
+	{ "label", OPT_LABEL, required_argument, "KEY=VALUE", "quarantine label (falco-pipes.io/quarantine=true)" },
+	{ "policy-name", OPT_POLICY_NAME, required_argument, "NAME", "policy name (falco-pipes-quarantine)" },
 	{ "selector", 's', required_argument, "KEY=VALUE", "pods the policy selects in selector mode (repeatable)" },
 	{ "allow-dns", OPT_ALLOW_DNS, no_argument, NULL, "keep egress to port 53 over UDP and TCP" },
 	{ "allow-cidr", OPT_ALLOW_CIDR, required_argument, "CIDR", "keep egress to this range (repeatable)" },
@@ -89,6 +93,8 @@ struct netpol {
 	enum mode mode;
 	struct cond *when;
 	const char *when_text;
+	struct lists *lists;	/* from --lists, until --when is compiled */
+	int min_severity;	/* -1: any */
 	char *label_key;
 	const char *label_value;
 	const char *policy_name;
@@ -669,19 +675,20 @@ namespace_listed(const char *const *list, size_t n, const char *namespace)
 	return 0;
 }
 
+/* the field's text, copied, and in *len its length as the alert has it */
 static char *
-alert_string(struct alert *a, const char *field)
+alert_string(struct alert *a, const char *field, size_t *len)
 {
-	size_t len;
-	const char *text = alert_field_text(a, field, &len);
+	const char *text = alert_field_text(a, field, len);
 
-	return text ? xstrndup(text, len) : NULL;
+	return text ? xstrndup(text, *len) : NULL;
 }
 
 /* names go into URLs: anything but a Kubernetes name is refused */
 static int
 names_are_valid(const struct outcome *o, size_t ns_len, size_t pod_len)
 {
+	/* a "\u0000" would cut the copy short: the lengths must agree */
 	return strlen(o->namespace) == ns_len && strlen(o->pod) == pod_len &&
 	    name_is_dns_label(o->namespace) && name_is_dns_subdomain(o->pod);
 }
@@ -717,8 +724,12 @@ handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 {
 	size_t ns_len = 0, pod_len = 0;
 
-	o->namespace = alert_string(a, "k8s.ns.name");
-	o->pod = alert_string(a, "k8s.pod.name");
+	o->namespace = alert_string(a, "k8s.ns.name", &ns_len);
+	o->pod = alert_string(a, "k8s.pod.name", &pod_len);
+	if (np->min_severity >= 0 && alert_severity(a) < np->min_severity) {
+		outcome_set(o, "skipped", "priority below --min-priority");
+		return;
+	}
 	if (np->when && !cond_eval(np->when, a)) {
 		outcome_set(o, "skipped", "--when did not match");
 		return;
@@ -727,8 +738,6 @@ handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 		outcome_set(o, "skipped", "alert names no pod");
 		return;
 	}
-	alert_field_text(a, "k8s.ns.name", &ns_len);
-	alert_field_text(a, "k8s.pod.name", &pod_len);
 	if (!names_are_valid(o, ns_len, pod_len)) {
 		warnx("'%s/%s': not a valid namespace and pod name, refused",
 		    o->namespace, o->pod);
@@ -967,11 +976,10 @@ parse_mode(const char *text)
 static const char *
 parse_dry_run(const char *text)
 {
-	if (!text || strcmp(text, "client") == 0)
-		return "client";
-	if (strcmp(text, "server") == 0)
-		return "server";
-	errx(EXIT_USAGE, "--dry-run: '%s': not client or server", text);
+	static const char *const names[] = { "client", "server", NULL };
+
+	/* a bare --dry-run is the client form, as kubectl's */
+	return text ? names[opts_choice("--dry-run", text, names)] : names[0];
 }
 
 static void
@@ -988,9 +996,9 @@ parse_options(struct netpol *np, int argc, char **argv)
 			opts_help(stdout, synopsis, summary, options);
 			exit(EXIT_OK);
 		case 'l':
-			free(np->label_key);
-			split_label(optarg, "--label", &np->label_key,
-			    &np->label_value);
+			if (!np->lists)
+				np->lists = lists_new();
+			lists_load_or_exit(np->lists, optarg);
 			break;
 		case 'm':
 			np->mode = parse_mode(optarg);
@@ -1000,10 +1008,7 @@ parse_options(struct netpol *np, int argc, char **argv)
 			    "--namespace");
 			break;
 		case 'p':
-			if (!name_is_dns_subdomain(optarg))
-				errx(EXIT_USAGE, "--policy-name: '%s': not a "
-				    "valid name", optarg);
-			np->policy_name = optarg;
+			np->min_severity = opts_priority("--min-priority", optarg);
 			break;
 		case 'r':
 			np->release = optarg;
@@ -1038,12 +1043,23 @@ parse_options(struct netpol *np, int argc, char **argv)
 		case OPT_KUBECONFIG:
 			np->flags.kubeconfig = optarg;
 			break;
+		case OPT_LABEL:
+			free(np->label_key);
+			split_label(optarg, "--label", &np->label_key,
+			    &np->label_value);
+			break;
 		case OPT_MAX_ACTIONS:
 			rate_parse(optarg, &np->max_count, &np->max_seconds,
 			    "--max-actions");
 			if (np->max_count > MAX_ACTIONS_COUNT)
 				errx(EXIT_USAGE, "--max-actions: '%s': too large",
 				    optarg);
+			break;
+		case OPT_POLICY_NAME:
+			if (!name_is_dns_subdomain(optarg))
+				errx(EXIT_USAGE, "--policy-name: '%s': not a "
+				    "valid name", optarg);
+			np->policy_name = optarg;
 			break;
 		case OPT_PROTECT:
 			add_namespace(np->protect, &np->nprotect, optarg,
@@ -1077,8 +1093,10 @@ check_options(struct netpol *np, int noperands)
 		errx(EXIT_USAGE, "--mode selector needs --selector");
 	if (np->mode != MODE_SELECTOR && np->selector)
 		errx(EXIT_USAGE, "--selector needs --mode selector");
-	if (np->release && (noperands > 0 || np->when_text))
-		errx(EXIT_USAGE, "--release reads no input and takes no --when");
+	if (np->release && (noperands > 0 || np->when_text ||
+	    np->min_severity >= 0))
+		errx(EXIT_USAGE, "--release reads no input and takes no --when "
+		    "or --min-priority");
 	if (np->release && !strchr(np->release, '/'))
 		errx(EXIT_USAGE, "--release: '%s': not NAMESPACE/POD", np->release);
 	if (!np->flags.server && (np->flags.token_file ||
@@ -1087,11 +1105,14 @@ check_options(struct netpol *np, int noperands)
 		    "need --server");
 }
 
+/* the lists are needed only to compile: the condition keeps what it uses */
 static void
 compile_condition(struct netpol *np)
 {
 	if (np->when_text)
-		np->when = cond_compile(np->when_text, NULL);
+		np->when = cond_compile(np->when_text, np->lists);
+	lists_free(np->lists);
+	np->lists = NULL;
 }
 
 static void
@@ -1104,6 +1125,7 @@ netpol_defaults(struct netpol *np)
 	memset(np, 0, sizeof(*np));
 	np->label_key = xstrdup(DEFAULT_LABEL_KEY);
 	np->label_value = DEFAULT_LABEL_VALUE;
+	np->min_severity = -1;
 	np->settings.retries = 5;
 	np->settings.timeout = 10;
 	/* --protect adds to these: they are never to be isolated */

@@ -1,9 +1,13 @@
 # fish completion for falco-netpol(1)
 
+set -l priorities 'emergency alert critical error warning notice informational info debug'
+
 complete -c falco-netpol -s w -l when -x -d 'act only on alerts matching the condition'
+complete -c falco-netpol -s l -l lists -r -F -d 'load the "- list:" items of a Falco rules file'
+complete -c falco-netpol -s p -l min-priority -x -a $priorities -d 'act only on alerts at least as severe as priority'
 complete -c falco-netpol -s m -l mode -x -a 'label owner selector' -d 'what to isolate'
-complete -c falco-netpol -s l -l label -x -d 'quarantine label KEY=VALUE'
-complete -c falco-netpol -s p -l policy-name -x -d 'policy name'
+complete -c falco-netpol -l label -x -d 'quarantine label KEY=VALUE'
+complete -c falco-netpol -l policy-name -x -d 'policy name'
 complete -c falco-netpol -s s -l selector -x -d 'pods the policy selects in selector mode'
 complete -c falco-netpol -l allow-dns -d 'keep egress to port 53 over UDP and TCP'
 complete -c falco-netpol -l allow-cidr -x -d 'keep egress to this range'

@@ -3,7 +3,9 @@
 
 HTTPS on 127.0.0.1 (port 0; the chosen port is written to --port-file),
 with a test CA: bearer tokens or client certificates (signed by that CA)
-map to users. It keeps state (namespaces, pods, workloads,
+map to users. With --plain it speaks plain HTTP instead, and with
+--anonymous USER a request without credentials is USER's: together, what
+`kubectl proxy` looks like from its side (http://127.0.0.1:8001, no auth). It keeps state (namespaces, pods, workloads,
 NetworkPolicies) loaded from a JSON file, answers as the real API server
 does (201 with uid/resourceVersion/creationTimestamp, 409 AlreadyExists,
 401, 403, 404, 415, 422 as Status objects with the key order and
@@ -203,7 +205,9 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             return self.server.state.data.get("tokens", {}).get(auth[7:])
-        cert = self.connection.getpeercert()
+        cert = self.connection.getpeercert() if self.server.tls else None
+        if not auth and not cert and self.server.anonymous:
+            return self.server.anonymous
         if cert:
             for rdn in cert.get("subject", ()):
                 for key, value in rdn:
@@ -245,8 +249,9 @@ class Handler(BaseHTTPRequestHandler):
             if f.get("resource", resource) != resource:
                 continue
             f["times"] -= 1
-            code, body = status(f["status"], "TooManyRequests" if f["status"] == 429
-                                else "InternalError", "fault injected by the test")
+            reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(
+                f["status"], "InternalError")
+            code, body = status(f["status"], reason, "fault injected by the test")
             headers = {}
             if "retry_after" in f:
                 headers["Retry-After"] = str(f["retry_after"])
@@ -361,20 +366,29 @@ def main():
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--dump", required=True)
-    parser.add_argument("--cert", required=True)
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--ca", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--ca")
+    parser.add_argument("--plain", action="store_true",
+                        help="plain HTTP, as kubectl proxy serves")
+    parser.add_argument("--anonymous", metavar="USER",
+                        help="the user of a request without credentials")
     args = parser.parse_args()
+    if not args.plain and not (args.cert and args.key and args.ca):
+        parser.error("--cert, --key and --ca are needed without --plain")
 
     with open(args.state) as f:
         state = State(json.load(f))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
-    context.load_verify_locations(args.ca)
-    context.verify_mode = ssl.CERT_OPTIONAL
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.tls = not args.plain
+    server.anonymous = args.anonymous
+    if server.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        context.load_verify_locations(args.ca)
+        context.verify_mode = ssl.CERT_OPTIONAL
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.state = state
     server.log = args.log
     server.dump = args.dump
