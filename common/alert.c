@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -756,7 +757,7 @@ int
 time_parse_ns(const char *s, size_t len, long long *ns)
 {
 	int year, mon, day, hour, min, sec, off = 0;
-	long long fraction = 0, scale = 1000000000LL;
+	long long fraction = 0, scale = 1000000000LL, seconds;
 	size_t i = 19;
 	struct tm tm;
 
@@ -798,7 +799,12 @@ time_parse_ns(const char *s, size_t len, long long *ns)
 	tm.tm_hour = hour;
 	tm.tm_min = min;
 	tm.tm_sec = sec;
-	*ns = ((long long)timegm(&tm) - off) * 1000000000LL + fraction;
+	seconds = (long long)timegm(&tm) - off;
+	/* nanoseconds since 1970 fit an int64 only from 1677 to 2262 */
+	if (seconds > LLONG_MAX / 1000000000LL - 1 ||
+	    seconds < LLONG_MIN / 1000000000LL + 1)
+		return -1;
+	*ns = seconds * 1000000000LL + fraction;
 	return 0;
 }
 

@@ -801,3 +801,10 @@ filter-parity: $FILTER/cjson-lax.ndjson:6: scanner rejects what cJSON accepts (i
 	assert_equal "$stderr" ""
 	assert_output --regexp '^[1-9][0-9]* examples run$'
 }
+
+@test "--throttle lets through alerts whose time is beyond what nanoseconds can count" {
+	printf '{"time":"2999-01-01T00:00:00Z","rule":"a"}\n{"time":"2999-01-01T00:00:01Z","rule":"a"}\n' >"$BATS_TEST_TMPDIR/far.ndjson"
+	run -0 --separate-stderr falco-filter --throttle rule:1h 'rule exists' "$BATS_TEST_TMPDIR/far.ndjson"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" ""
+}
