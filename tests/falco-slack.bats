@@ -41,6 +41,23 @@ body() {
 	jq -r "${2:-.}" "$RECV/$1.body"
 }
 
+# arrived_apart N M SECONDS: request M reached the receiver at least
+# SECONDS after request N (a lower bound only: sleeps may run long)
+arrived_apart() {
+	local gap
+	gap=$(awk -v n="$1" -v m="$2" '$1 == n { a = $4 } $1 == m { b = $4 } END { printf "%.3f", b - a }' "$RECV/log")
+	awk -v gap="$gap" -v min="$3" 'BEGIN { exit !(gap >= min) }' ||
+		fail "requests $1 and $2 arrived $gap s apart, expected at least $3 s"
+}
+
+# post_one ANSWER...: post sample 2 to a receiver that gives ANSWER...
+post_one() {
+	start_receiver "$@"
+	sample 2 >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr falco-slack -q --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	PORT=$(cat "$RECV/port")
+}
+
 @test "--help prints the options on standard output and exits 0" {
 	run -0 --separate-stderr falco-slack --help
 	assert_line --index 0 --partial "usage: falco-slack"
@@ -264,7 +281,7 @@ EOF
 @test "a burst beyond the rate becomes a digest that accounts for every alert" {
 	start_receiver
 	for i in $(seq 20); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/burst"
-	run -0 --separate-stderr falco-slack -q --rate 1/1h --digest-max 3 "$BATS_TEST_TMPDIR/burst"
+	run -0 --separate-stderr falco-slack -q --rate 1/2s --digest-max 3 "$BATS_TEST_TMPDIR/burst"
 	assert_equal "$(requests)" 2
 	assert_equal "$(body 1 .text)" "Critical: Terminal shell in container"
 	assert_equal "$(body 2 .text)" "Falco digest: 319 alerts (first 3 in full, …and 316 more)"
@@ -273,6 +290,23 @@ EOF
 	sum=$(body 2 '.attachments[0].text' | awk '{ n += $1 } END { print n }')
 	assert_equal "$((sum + 1))" 320
 	assert_equal "$(body 2 '.attachments[0].text' | head -n 1)" "20 × Critical: GCP Bucket configured to be public"
+}
+
+@test "at the end of input the last digest still waits for its slot" {
+	start_receiver
+	run -0 --separate-stderr falco-slack -q --rate 1/2s "$SAMPLES"
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 2 .text)" "Falco digest: 15 alerts (first 5 in full, …and 10 more)"
+	arrived_apart 1 2 1.85
+}
+
+@test "--drain-timeout bounds the wait for the last slot and dead-letters the rest" {
+	start_receiver
+	run -1 --separate-stderr falco-slack -q --rate 1/1h --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
+	assert_equal "$(requests)" 1
+	assert_equal "${stderr_lines[0]}" "falco-slack: --drain-timeout: 15 alerts not posted in time"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
 @test "429 is retried after Retry-After and the alert is delivered" {
@@ -300,6 +334,61 @@ EOF
 	port=$(cat "$RECV/port")
 	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$port': 404 channel_not_found (1 try): 1 alert not delivered"
 	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+}
+
+@test "a 200 whose body is not ok is a failure named by its first word, not retried" {
+	post_one '200:invalid_token for this webhook'
+	assert_equal "$status" 1
+	assert_equal "$(requests)" 1
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$PORT': 200 invalid_token (1 try): 1 alert not delivered"
+	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+}
+
+@test "a 200 with JSON saying \"ok\": false is a failure named by its error" {
+	post_one '200:{"ok":false,"error":"invalid_blocks"}'
+	assert_equal "$status" 1
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$PORT': 200 invalid_blocks (1 try): 1 alert not delivered"
+	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+}
+
+@test "Slack's answer 200 ok is a delivery" {
+	post_one '200:ok'
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
+@test "Mattermost's answer 200 ok is a delivery" {
+	start_receiver '200:ok'
+	run -0 --separate-stderr falco-slack -q --mattermost "$SLACK/mentions.ndjson"
+	assert_equal "$(requests)" 1
+	assert_equal "$stderr" ""
+}
+
+@test "Rocket.Chat's answer 200 {\"success\":true} is a delivery" {
+	post_one '200:{"success":true}'
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
+@test "Rocket.Chat's answer {\"success\":false} is a failure named by its error" {
+	post_one '200:{"success":false,"error":"error-invalid-room"}'
+	assert_equal "$status" 1
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$PORT': 200 error-invalid-room (1 try): 1 alert not delivered"
+}
+
+@test "Discord's /slack answer 200 with an empty body is a delivery" {
+	post_one '200:'
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
+@test "a 200 with an HTML page is a failure" {
+	post_one '200:<html><body>Sign in</body></html>'
+	assert_equal "$status" 1
+	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$PORT': 200 <html><body>Sign (1 try): 1 alert not delivered"
 }
 
 @test "an undelivered alert's original line is appended to the dead-letter file" {
@@ -339,7 +428,7 @@ EOF
 
 @test "a failed digest dead-letters every alert it stood for" {
 	start_receiver '200:ok' '404:no_service'
-	run -1 --separate-stderr falco-slack -q --rate 1/1h --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
+	run -1 --separate-stderr falco-slack -q --rate 1/1s --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
 	assert_equal "$(requests)" 2
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
@@ -403,7 +492,7 @@ make_ca() {
 @test "SIGTERM sends what is queued before exiting" {
 	start_receiver
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	falco-slack --rate 1/1h <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	falco-slack --rate 1/2s <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	exec 4>"$BATS_TEST_TMPDIR/fifo"
 	cat "$SAMPLES" >&4

@@ -9,6 +9,7 @@
  * bounded: a slow Slack slows the reader, it never loses an alert. What
  * cannot be delivered is appended to the --dead-letter file.
  */
+#include <cjson/cJSON.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -138,13 +139,6 @@ struct config {
 	size_t queue_size;
 };
 
-/* state shared by the reading, sending and signal-watching threads */
-static struct queue *alerts;
-static pthread_mutex_t output_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile sig_atomic_t give_up;	/* drain time is over */
-static volatile sig_atomic_t stopping;	/* a signal asked us to end */
-static pthread_mutex_t dead_letter_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* ---- options ---- */
 
 static char *
@@ -165,22 +159,8 @@ read_url_file(const char *path)
 	return xstrndup(line, len);
 }
 
-static enum slack_format
-format_name(const char *name)
-{
-	/* in the order of enum slack_format */
-	static const char *const names[] = { "all", "text", "fields", NULL };
-
-	return (enum slack_format)opts_choice("--format", name, names);
-}
-
-static void
-lists_add(struct config *cf, const char *path)
-{
-	if (cf->lists == NULL)
-		cf->lists = lists_new();
-	lists_load_or_exit(cf->lists, path);
-}
+/* in the order of enum slack_format */
+static const char *const format_names[] = { "all", "text", "fields", NULL };
 
 static struct format *
 message_parse(const char *text)
@@ -210,13 +190,14 @@ parse_option(struct config *cf, int key, const char *arg)
 		cf->style.channel = arg;
 		break;
 	case 'f':
-		cf->style.format = format_name(arg);
+		cf->style.format = (enum slack_format)opts_choice("--format",
+		    arg, format_names);
 		break;
 	case 'h':
 		opts_help(stdout, synopsis, summary, options);
 		exit(EXIT_OK);
 	case 'l':
-		lists_add(cf, arg);
+		lists_load_or_exit(cf->lists, arg);
 		break;
 	case 'm':
 		cf->message = message_parse(arg);
@@ -334,6 +315,7 @@ parse_options(struct config *cf, int argc, char **argv)
 	cf->drain_timeout = 30;
 	cf->queue_size = 10000;
 	cf->max_line = READER_DEFAULT_MAX_LINE;
+	cf->lists = lists_new();
 	opts_build(options, &parser);
 	while ((key = getopt_long(argc, argv, parser.shortopts,
 	    parser.longopts, NULL)) != -1)
@@ -349,6 +331,8 @@ parse_options(struct config *cf, int argc, char **argv)
 /* ---- undeliverable alerts ---- */
 
 struct dead_letter {
+	/* the reader adds too, when a signal closed the queue under it */
+	pthread_mutex_t lock;
 	int fd;			/* -1: no file */
 	const char *path;
 	unsigned long count;	/* alerts not delivered */
@@ -358,6 +342,7 @@ struct dead_letter {
 static void
 dead_letter_open(struct dead_letter *dl, const char *path)
 {
+	pthread_mutex_init(&dl->lock, NULL);
 	dl->fd = -1;
 	dl->path = path;
 	dl->count = 0;
@@ -395,8 +380,7 @@ dead_letter_add(struct dead_letter *dl, const char *line, size_t len)
 {
 	char *copy;
 
-	/* the reader adds too, when a signal closed the queue under it */
-	pthread_mutex_lock(&dead_letter_lock);
+	pthread_mutex_lock(&dl->lock);
 	dl->count++;
 	if (dl->fd >= 0) {
 		copy = xmalloc(len + 1);
@@ -405,7 +389,7 @@ dead_letter_add(struct dead_letter *dl, const char *line, size_t len)
 		write_all(dl, copy, len + 1);
 		free(copy);
 	}
-	pthread_mutex_unlock(&dead_letter_lock);
+	pthread_mutex_unlock(&dl->lock);
 }
 
 /* ---- the sender thread ---- */
@@ -422,6 +406,11 @@ struct sender {
 	unsigned long drain_expired;	/* alerts not tried: drain time was over */
 	double tokens;
 	struct timespec refilled;
+	/*
+	 * Set by finish() when --drain-timeout is over: no more tries.
+	 * A sig_atomic_t because http_options.stop is one.
+	 */
+	volatile sig_atomic_t give_up;
 };
 
 static double
@@ -476,9 +465,9 @@ pending_to_dead_letter(struct sender *s)
 	ssize_t n;
 
 	if (s->pending == NULL) {
-		pthread_mutex_lock(&dead_letter_lock);
+		pthread_mutex_lock(&s->dead.lock);
 		s->dead.count += s->digest.count;
-		pthread_mutex_unlock(&dead_letter_lock);
+		pthread_mutex_unlock(&s->dead.lock);
 		return;
 	}
 	rewind(s->pending);
@@ -510,21 +499,89 @@ build_message(struct sender *s, struct buf *payload)
 		slack_digest_payload(&s->cf->style, &s->digest, payload);
 }
 
-/* Slack's answer body is one word ("channel_not_found"); keep it printable */
+/* the answer's body without the blanks around it */
+static const char *
+answer_body(const struct http_response *resp, size_t *len)
+{
+	const char *p = resp->body != NULL ? resp->body : "";
+	size_t n = resp->body != NULL ? resp->body_len : 0;
+
+	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+		p++;
+		n--;
+	}
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+	    p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	*len = n;
+	return p;
+}
+
+/*
+ * Slack says "ok" to a good post, and a 200 alone is no proof: Slack
+ * has answered errors with 200, so Alertmanager checks the body too
+ * (prometheus/alertmanager PR #3121). Mattermost says "ok" as well,
+ * Discord's /slack endpoint "ok" or nothing, Rocket.Chat
+ * {"success":true}; JSON is taken as a yes unless it says "ok": false
+ * (Slack's Web API errors) or "success": false (Rocket.Chat's).
+ */
+static int
+answer_accepted(const struct http_response *resp)
+{
+	size_t len;
+	const char *body = answer_body(resp, &len);
+	cJSON *json;
+	int accepted;
+
+	if (len == 0 || (len == 2 && memcmp(body, "ok", 2) == 0))
+		return 1;
+	if (body[0] != '{')
+		return 0;
+	json = cJSON_ParseWithLength(body, len);
+	accepted = cJSON_IsObject(json) &&
+	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "ok")) &&
+	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "success"));
+	cJSON_Delete(json);
+	return accepted;
+}
+
+/* the first word of text, printable, for one line on stderr */
 static void
-answer_word(const struct http_response *resp, char *word, size_t size)
+first_word(const char *text, size_t len, char *word, size_t size)
 {
 	size_t i, n = 0;
 
-	for (i = 0; resp->body != NULL && i < resp->body_len && n + 1 < size &&
-	    i < 200; i++) {
-		unsigned char c = (unsigned char)resp->body[i];
+	for (i = 0; i < len && n + 1 < size; i++) {
+		unsigned char c = (unsigned char)text[i];
 
-		if (c == '\n' || c == '\r')
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
 			break;
-		word[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		word[n++] = c > 0x20 && c < 0x7f ? (char)c : '?';
 	}
 	word[n] = '\0';
+}
+
+/*
+ * Slack's answer is one word ("channel_not_found"); a JSON answer names
+ * its error in "error" ({"ok":false,"error":"invalid_auth"})
+ */
+static void
+answer_word(const struct http_response *resp, char *word, size_t size)
+{
+	size_t len;
+	const char *body = answer_body(resp, &len);
+	const cJSON *error;
+	cJSON *json;
+
+	first_word(body, len, word, size);
+	if (len == 0 || body[0] != '{')
+		return;
+	json = cJSON_ParseWithLength(body, len);
+	error = cJSON_GetObjectItemCaseSensitive(json, "error");
+	if (cJSON_IsString(error) && error->valuestring[0] != '\0')
+		first_word(error->valuestring, strlen(error->valuestring),
+		    word, size);
+	cJSON_Delete(json);
 }
 
 static void
@@ -535,7 +592,7 @@ report_failure(struct sender *s, const struct http_response *resp)
 	const char *noun = n == 1 ? "alert" : "alerts";
 
 	/* once the drain time is over, one line at the end says how many */
-	if (give_up && resp->tries == 0) {
+	if (s->give_up && resp->tries == 0) {
 		s->drain_expired += n;
 		return;
 	}
@@ -562,13 +619,15 @@ post(struct sender *s, const struct buf *payload)
 	struct http_response resp;
 
 	memset(&resp, 0, sizeof(resp));
-	if (!give_up) {
+	if (!s->give_up) {
 		req.method = "POST";
 		req.url = s->cf->webhook_url;
 		req.headers = headers;
 		req.body = payload->data;
 		req.body_len = payload->len;
-		if (http_send(s->client, &req, &resp) == 0) {
+		/* a 2xx that says no is final: resending cannot change the answer */
+		if (http_send(s->client, &req, &resp) == 0 &&
+		    answer_accepted(&resp)) {
 			http_response_free(&resp);
 			return;
 		}
@@ -616,34 +675,6 @@ gather(struct sender *s, struct queue_item *item)
 	free(item->line);
 }
 
-static void *
-sender_main(void *arg)
-{
-	struct sender *s = arg;
-	struct queue_item item;
-	double wait;
-	int rc;
-
-	for (;;) {
-		/* past the drain time, failing fast beats waiting for a slot */
-		if (s->digest.count > 0 &&
-		    (give_up || seconds_to_next_token(s) == 0)) {
-			s->tokens -= 1;
-			deliver(s);
-			continue;
-		}
-		wait = s->digest.count > 0 ? seconds_to_next_token(s) : -1;
-		rc = queue_pop(alerts, &item, wait);
-		if (rc == 1)
-			gather(s, &item);
-		else if (rc < 0)
-			break;
-	}
-	/* the end of input: what is gathered goes now, whatever the rate */
-	deliver(s);
-	return NULL;
-}
-
 static void
 sender_init(struct sender *s, const struct config *cf)
 {
@@ -666,7 +697,7 @@ sender_init(struct sender *s, const struct config *cf)
 	ho.timeout = cf->timeout;
 	ho.retries = cf->retries;
 	ho.cacert = cf->cacert;
-	ho.stop = &give_up;
+	ho.stop = &s->give_up;
 	s->client = http_client_new(&ho);
 }
 
@@ -684,54 +715,111 @@ sender_free(struct sender *s)
 	}
 }
 
+/* ---- what the threads share ---- */
+
+/*
+ * Nothing here is file-scope: main() owns one, every thread is handed
+ * it. There are no signal handlers (a thread takes SIGINT and SIGTERM
+ * with sigwait), so no flag has to live where a handler could reach it.
+ */
+struct run {
+	const struct config *cf;
+	struct queue *alerts;		/* reader -> sender */
+	struct sender sender;
+	pthread_t sender_thread;
+	/*
+	 * Closed queues as one-shot events that can be waited for with a
+	 * timeout: nothing is ever pushed into them.
+	 */
+	struct queue *sender_done;	/* closed by the sender as it ends */
+	struct queue *drain_over;	/* closed when --drain-timeout is over */
+	/* held by the reader while it handles one alert */
+	pthread_mutex_t output_lock;
+	sigset_t signals;		/* what the watcher thread waits for */
+	volatile sig_atomic_t stopping;	/* a signal asked us to end */
+};
+
+/* 1 when event happened within seconds, 0 when the time ran out */
+static int
+event_wait(struct queue *event, double seconds)
+{
+	struct queue_item item;
+
+	return queue_pop(event, &item, seconds) < 0;
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct run *run = arg;
+	struct sender *s = &run->sender;
+	struct queue_item item;
+	double wait;
+	int rc;
+
+	for (;;) {
+		/* past the drain time, failing fast beats waiting for a slot */
+		if (s->digest.count > 0 &&
+		    (s->give_up || seconds_to_next_token(s) == 0)) {
+			s->tokens -= 1;
+			deliver(s);
+			continue;
+		}
+		wait = s->digest.count > 0 ? seconds_to_next_token(s) : -1;
+		rc = queue_pop(run->alerts, &item, wait);
+		if (rc == 1)
+			gather(s, &item);
+		else if (rc < 0 && s->digest.count == 0)
+			break;
+		else if (rc < 0)
+			/* the end of input: the last message waits for its
+			 * slot too, unless the drain time ends first */
+			event_wait(run->drain_over, wait);
+	}
+	queue_close(run->sender_done);
+	return NULL;
+}
+
 /* ---- the end: drain, report, exit ---- */
 
-static struct sender sender;
-static pthread_t sender_thread;
-static const struct config *config;
+static void
+join_within(struct run *run, double seconds)
+{
+	if (!event_wait(run->sender_done, seconds)) {
+		/* what is still queued is dead-lettered without another try */
+		run->sender.give_up = 1;
+		queue_close(run->drain_over);
+	}
+	pthread_join(run->sender_thread, NULL);
+}
 
 static void
-join_within(double seconds)
+report_undelivered(const struct config *cf, const struct sender *s)
 {
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += (time_t)seconds;
-	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	if (pthread_timedjoin_np(sender_thread, NULL, &deadline) == 0)
+	if (s->drain_expired > 0)
+		warnx("--drain-timeout: %lu %s not posted in time",
+		    s->drain_expired, s->drain_expired == 1 ? "alert" : "alerts");
+	if (s->dead.count == 0)
 		return;
-	/* what is still queued is dead-lettered without another try */
-	give_up = 1;
-	pthread_join(sender_thread, NULL);
+	if (cf->dead_letter != NULL)
+		warnx("%lu %s not delivered, appended to '%s'", s->dead.count,
+		    s->dead.count == 1 ? "alert" : "alerts", cf->dead_letter);
+	else
+		warnx("%lu %s not delivered", s->dead.count,
+		    s->dead.count == 1 ? "alert" : "alerts");
 }
 
 /* called with output_lock held, by whichever comes first: EOF or a signal */
 static void __attribute__((noreturn))
-finish(int status)
+finish(struct run *run, int status)
 {
-	queue_close(alerts);
-	join_within(config->drain_timeout);
-	sender_free(&sender);
-	if (sender.drain_expired > 0)
-		warnx("--drain-timeout: %lu %s not posted in time",
-		    sender.drain_expired,
-		    sender.drain_expired == 1 ? "alert" : "alerts");
-	if (sender.dead.count > 0) {
-		if (config->dead_letter != NULL)
-			warnx("%lu %s not delivered, appended to '%s'",
-			    sender.dead.count,
-			    sender.dead.count == 1 ? "alert" : "alerts",
-			    config->dead_letter);
-		else
-			warnx("%lu %s not delivered", sender.dead.count,
-			    sender.dead.count == 1 ? "alert" : "alerts");
-		status = EXIT_FAILED;
-	}
-	if (sender.dead.write_failed)
+	struct sender *s = &run->sender;
+
+	queue_close(run->alerts);
+	join_within(run, run->cf->drain_timeout);
+	sender_free(s);
+	report_undelivered(run->cf, s);
+	if (s->dead.count > 0 || s->dead.write_failed)
 		status = EXIT_FAILED;
 	out_finish();
 	exit(status);
@@ -740,26 +828,27 @@ finish(int status)
 static void *
 signal_main(void *arg)
 {
-	sigset_t *signals = arg;
+	struct run *run = arg;
 	int sig;
 
-	while (sigwait(signals, &sig) != 0)
+	while (sigwait(&run->signals, &sig) != 0)
 		continue;
-	stopping = 1;
+	run->stopping = 1;
 	/* a reader blocked on a full queue lets go */
-	queue_close(alerts);
+	queue_close(run->alerts);
 	/* wait until the reader is between alerts, then end from here */
-	pthread_mutex_lock(&output_lock);
-	finish(EXIT_OK);
+	pthread_mutex_lock(&run->output_lock);
+	finish(run, EXIT_OK);
 }
 
 static void
-flush_before_wait(void *ctx)
+flush_before_wait(void *arg)
 {
-	(void)ctx;
-	pthread_mutex_lock(&output_lock);
+	struct run *run = arg;
+
+	pthread_mutex_lock(&run->output_lock);
 	out_flush();
-	pthread_mutex_unlock(&output_lock);
+	pthread_mutex_unlock(&run->output_lock);
 }
 
 /* ---- the reading thread ---- */
@@ -775,22 +864,22 @@ wanted(const struct config *cf, struct alert *a)
 }
 
 static void
-queue_alert(const struct reader_line *line)
+queue_alert(struct run *run, const struct reader_line *line)
 {
-	if (queue_push(alerts, line->text, line->len, 0) == 0)
+	if (queue_push(run->alerts, line->text, line->len, 0) == 0)
 		return;
 	/* the queue is full: what was read leaves before we wait */
 	out_flush();
-	if (queue_push(alerts, line->text, line->len, 1) == 0)
+	if (queue_push(run->alerts, line->text, line->len, 1) == 0)
 		return;
 	/* closed by a signal: this one is kept, not posted */
-	dead_letter_add(&sender.dead, line->text, line->len);
+	dead_letter_add(&run->sender.dead, line->text, line->len);
 }
 
 static void
-handle_line(const struct config *cf, struct alert *a,
-    const struct reader_line *line)
+handle_line(struct run *run, struct alert *a, const struct reader_line *line)
 {
+	const struct config *cf = run->cf;
 	const char *reason;
 
 	if (!cf->quiet && !cf->dry_run)
@@ -800,21 +889,33 @@ handle_line(const struct config *cf, struct alert *a,
 		return;
 	}
 	if (wanted(cf, a))
-		queue_alert(line);
+		queue_alert(run, line);
 }
 
 static void
-start_threads(sigset_t *signals)
+run_init(struct run *run, const struct config *cf)
+{
+	memset(run, 0, sizeof(*run));
+	run->cf = cf;
+	sender_init(&run->sender, cf);
+	run->alerts = queue_new(cf->queue_size);
+	run->sender_done = queue_new(1);
+	run->drain_over = queue_new(1);
+	pthread_mutex_init(&run->output_lock, NULL);
+}
+
+static void
+start_threads(struct run *run)
 {
 	pthread_t watcher;
 
 	/* every thread inherits the mask; only the watcher takes the signals */
-	sigemptyset(signals);
-	sigaddset(signals, SIGINT);
-	sigaddset(signals, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, signals, NULL);
-	if (pthread_create(&sender_thread, NULL, sender_main, &sender) != 0 ||
-	    pthread_create(&watcher, NULL, signal_main, signals) != 0)
+	sigemptyset(&run->signals);
+	sigaddset(&run->signals, SIGINT);
+	sigaddset(&run->signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &run->signals, NULL);
+	if (pthread_create(&run->sender_thread, NULL, sender_main, run) != 0 ||
+	    pthread_create(&watcher, NULL, signal_main, run) != 0)
 		errx(EXIT_USAGE, "cannot start a thread");
 	pthread_detach(watcher);
 }
@@ -822,8 +923,8 @@ start_threads(sigset_t *signals)
 int
 main(int argc, char **argv)
 {
-	static struct config cf;
-	static sigset_t signals;
+	struct config cf;
+	struct run run;
 	struct reader *in;
 	struct reader_line line;
 	struct alert a;
@@ -831,33 +932,31 @@ main(int argc, char **argv)
 
 	out_init();
 	first = parse_options(&cf, argc, argv);
-	config = &cf;
 	http_global_init();
-	sender_init(&sender, &cf);
-	alerts = queue_new(cf.queue_size);
+	run_init(&run, &cf);
 	in = reader_open(argv + first, argc - first, cf.max_line);
 	if (!cf.dry_run)
-		reader_on_wait(in, flush_before_wait, NULL);
+		reader_on_wait(in, flush_before_wait, &run);
 	alert_init(&a);
-	start_threads(&signals);
+	start_threads(&run);
 
 	while (reader_next(in, &line)) {
-		pthread_mutex_lock(&output_lock);
-		if (stopping) {
-			pthread_mutex_unlock(&output_lock);
+		pthread_mutex_lock(&run.output_lock);
+		if (run.stopping) {
+			pthread_mutex_unlock(&run.output_lock);
 			break;
 		}
-		handle_line(&cf, &a, &line);
-		pthread_mutex_unlock(&output_lock);
+		handle_line(&run, &a, &line);
+		pthread_mutex_unlock(&run.output_lock);
 	}
 
-	pthread_mutex_lock(&output_lock);
-	if (stopping) {
+	pthread_mutex_lock(&run.output_lock);
+	if (run.stopping) {
 		/* the signal watcher ends the program */
-		pthread_mutex_unlock(&output_lock);
+		pthread_mutex_unlock(&run.output_lock);
 		for (;;)
 			pause();
 	}
 	alert_free(&a);
-	finish(reader_failed_files(in) > 0 ? EXIT_USAGE : EXIT_OK);
+	finish(&run, reader_failed_files(in) > 0 ? EXIT_USAGE : EXIT_OK);
 }

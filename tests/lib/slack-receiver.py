@@ -6,11 +6,13 @@ usage: slack-receiver.py DIR [--tls CERT KEY] [ANSWER ...]
 Listens on 127.0.0.1, on a port of the kernel's choosing, written to
 DIR/port once ready. Every request is recorded before it is answered:
 DIR/N.body (the body as received) and DIR/N.head (method, path, then the
-headers), and a line "N METHOD STATUS" appended to DIR/log.
+headers), and a line "N METHOD STATUS SECONDS" appended to DIR/log, where
+SECONDS is the monotonic clock when the request's headers were read.
 
 Answers are given in order, one per request; the last one repeats
 (default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], or "hang"
-(wait 30 seconds without answering, past any client timeout).
+(wait 30 seconds without answering, past any client timeout). A BODY
+that starts with "{" is sent as application/json, any other as text/plain.
 """
 import http.server
 import os
@@ -55,12 +57,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return n
 
     def handle_any(self):
+        arrived = time.monotonic()
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         n = self.record(body)
         status, text, retry_after = answers[min(n, len(answers)) - 1]
         with open(os.path.join(outdir, "log"), "a") as f:
-            f.write("%d %s %s\n" % (n, self.command, status))
+            f.write("%d %s %s %.6f\n" % (n, self.command, status, arrived))
         if status == "hang":
             self.wfile.flush()
             time.sleep(30)
@@ -70,7 +73,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         if retry_after is not None:
             self.send_header("Retry-After", retry_after)
-        self.send_header("Content-Type", "text/plain")
+        if data.startswith(b"{"):
+            self.send_header("Content-Type", "application/json")
+        else:
+            self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
