@@ -49,7 +49,12 @@ DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 all: $(BINARIES) $(TEST_TOOLS)
 
 deps:
-	@missing=; \
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "falco-pipes: not a Debian system; make sure these (or their" \
+			"equivalents) are installed: $(DEB_PACKAGES)" >&2; \
+		exit 0; \
+	fi; \
+	missing=; \
 	for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 			grep -q 'install ok installed' || missing="$$missing $$p"; \
@@ -90,11 +95,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libcommon.a
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-check: all
-	@command -v $(BATS) >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
+# The tests and the demo need more than the build does (bats, python3,
+# openssl, jq ...): make sure of all of it first; it costs a dpkg query.
+check: deps
+	@$(MAKE) --no-print-directory -s all
 	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) tests
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory -s all
 	@FALCO_PIPES_BUILD=$(abspath $(BUILD)) sh examples/demo.sh
 
 bench: all
