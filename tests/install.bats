@@ -29,3 +29,16 @@ setup() {
 	run -0 find "$DEST" -type f
 	assert_output ""
 }
+
+@test "make deps run by a user who is not root prints the exact apt-get command and stops" {
+	local as_user=()
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed"
+		as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	run -2 --separate-stderr "${as_user[@]}" make -s -C "$TOP" deps \
+	    DEB_PACKAGES="bash falco-pipes-no-such-package"
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "falco-pipes: missing packages: falco-pipes-no-such-package"
+	assert_equal "${stderr_lines[1]}" "run: sudo apt-get install -y falco-pipes-no-such-package"
+}
