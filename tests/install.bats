@@ -36,8 +36,13 @@ setup() {
 		command -v setpriv >/dev/null || skip "setpriv is not installed"
 		as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	fi
-	run -2 --separate-stderr "${as_user[@]}" make -s -C "$TOP" deps \
+	# a directory that user can read, wherever the checkout lives
+	DEPS_DIR=$(mktemp -d /tmp/falco-pipes-deps.XXXXXX)
+	chmod 755 "$DEPS_DIR"
+	cp "$TOP/Makefile" "$DEPS_DIR/"
+	run -2 --separate-stderr "${as_user[@]}" make -s -C "$DEPS_DIR" deps \
 	    DEB_PACKAGES="bash falco-pipes-no-such-package"
+	rm -rf "$DEPS_DIR"
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "falco-pipes: missing packages: falco-pipes-no-such-package"
 	assert_equal "${stderr_lines[1]}" "run: sudo apt-get install -y falco-pipes-no-such-package"
