@@ -17,7 +17,9 @@ State file keys: namespaces [names]; tokens {token: user};
 certs {common name: user}; forbid ["VERB RESOURCE", ...] refused for
 everybody; pods, replicasets, deployments, statefulsets, daemonsets,
 jobs, networkpolicies [objects]; faults [{method, resource, status,
-retry_after, times}] answered before anything else, times times.
+reason, retry_after, times}] answered before anything else, times times
+(reason defaults from the status; status "drop" closes the connection
+with no answer, as a crashed or restarting server does).
 """
 
 import argparse
@@ -235,7 +237,11 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             user = self.user()
             query = self.record(url, body_text, user)
-            code, body, headers = self.answer(url.path, query, body_text, user)
+            answer = self.answer(url.path, query, body_text, user)
+            if answer is None:
+                self.close_connection = True
+                return
+            code, body, headers = answer
             if self.command != "GET" and 200 <= code < 300 and query.get("dryRun") != "All":
                 self.server.state.dump(self.server.dump)
         self.reply(code, body, headers)
@@ -249,8 +255,11 @@ class Handler(BaseHTTPRequestHandler):
             if f.get("resource", resource) != resource:
                 continue
             f["times"] -= 1
-            reason = {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(
-                f["status"], "InternalError")
+            if f["status"] == "drop":
+                return "drop"
+            reason = f.get("reason") or {
+                422: "Invalid", 429: "TooManyRequests",
+                503: "ServiceUnavailable"}.get(f["status"], "InternalError")
             code, body = status(f["status"], reason, "fault injected by the test")
             headers = {}
             if "retry_after" in f:
@@ -277,6 +286,8 @@ class Handler(BaseHTTPRequestHandler):
             return status(403, "Forbidden", message,
                           details_for(resource, name)) + ({},)
         injected = self.fault(resource)
+        if injected == "drop":
+            return None
         if injected:
             return injected
         dry = query.get("dryRun")
