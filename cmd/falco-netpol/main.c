@@ -675,13 +675,19 @@ namespace_listed(const char *const *list, size_t n, const char *namespace)
 	return 0;
 }
 
-/* the field's text, copied, and in *len its length as the alert has it */
+/*
+ * The field's text, copied, and in *len its length as the alert has it;
+ * NULL when the alert has none. Falco writes null for a field it could
+ * not extract, but "<NA>" too (reference §1.2): that names no pod either.
+ */
 static char *
 alert_string(struct alert *a, const char *field, size_t *len)
 {
 	const char *text = alert_field_text(a, field, len);
 
-	return text ? xstrndup(text, *len) : NULL;
+	if (!text || *len == 0 || (*len == 4 && memcmp(text, "<NA>", 4) == 0))
+		return NULL;
+	return xstrndup(text, *len);
 }
 
 /* names go into URLs: anything but a Kubernetes name is refused */
