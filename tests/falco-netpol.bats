@@ -213,6 +213,24 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	run -1 --separate-stderr netpol <(alert default ../../secrets; alert default 'x?y=z')
 	assert_line --index 0 "$(annotated "$(alert default ../../secrets)" '{"action":"failed","namespace":"default","pod":"../../secrets","policy":null,"reason":"invalid namespace or pod name"}')"
 	assert_line --index 1 "$(annotated "$(alert default 'x?y=z')" '{"action":"failed","namespace":"default","pod":"x?y=z","policy":null,"reason":"invalid namespace or pod name"}')"
+	stderr_is "falco-netpol: 'default/../../secrets': not a valid namespace and pod name, refused
+falco-netpol: 'default/x?y=z': not a valid namespace and pod name, refused"
+	[ ! -s "$LOG" ]
+}
+
+@test "a hostile namespace name is refused with no request made" {
+	start_api
+	run -1 --separate-stderr netpol <(alert 'demo%2F..' lone)
+	assert_output "$(annotated "$(alert 'demo%2F..' lone)" '{"action":"failed","namespace":"demo%2F..","pod":"lone","policy":null,"reason":"invalid namespace or pod name"}')"
+	stderr_is "falco-netpol: 'demo%2F../lone': not a valid namespace and pod name, refused"
+	[ ! -s "$LOG" ]
+}
+
+@test "a pod name Falco could not extract (<NA>) names no pod" {
+	start_api
+	run -0 --separate-stderr netpol <(alert '<NA>' '<NA>')
+	assert_output "$(annotated "$(alert '<NA>' '<NA>')" '{"action":"skipped","namespace":null,"pod":null,"policy":null,"reason":"alert names no pod"}')"
+	stderr_is ""
 	[ ! -s "$LOG" ]
 }
 
@@ -222,6 +240,24 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	assert_line --index 0 "$(annotated "$(alert kube-system coredns-1)" '{"action":"skipped","namespace":"kube-system","pod":"coredns-1","policy":null,"reason":"namespace is protected"}')"
 	assert_line --index 1 "$(annotated "$(sample 1)" '{"action":"skipped","namespace":"default","pod":"kubecon","policy":null,"reason":"namespace is not in --namespace"}')"
 	[ ! -s "$LOG" ]
+}
+
+@test "--protect adds to the protected namespaces" {
+	start_api
+	run -0 --separate-stderr netpol --protect demo <(alert demo lone; alert kube-public x; alert kube-node-lease y)
+	assert_output "$(annotated "$(alert demo lone)" '{"action":"skipped","namespace":"demo","pod":"lone","policy":null,"reason":"namespace is protected"}')
+$(annotated "$(alert kube-public x)" '{"action":"skipped","namespace":"kube-public","pod":"x","policy":null,"reason":"namespace is protected"}')
+$(annotated "$(alert kube-node-lease y)" '{"action":"skipped","namespace":"kube-node-lease","pod":"y","policy":null,"reason":"namespace is protected"}')"
+	[ ! -s "$LOG" ]
+}
+
+@test "--namespace acts in every namespace it names" {
+	start_api
+	run -0 --separate-stderr netpol -n restart --namespace demo <(alert demo lone; sample 1)
+	assert_output "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"falco-pipes-quarantine","reason":null}')
+$(annotated "$(sample 1)" '{"action":"skipped","namespace":"default","pod":"kubecon","policy":null,"reason":"namespace is not in --namespace"}')"
+	run -0 pod_labels lone
+	assert_output '{"app":"lone","falco-pipes.io/quarantine":"true"}'
 }
 
 @test "an alert naming no pod passes with skipped" {
@@ -349,10 +385,14 @@ falco-netpol: the credentials of --server were refused"
 }
 
 @test "429 is retried after Retry-After" {
-	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 429, "retry_after": 0, "times": 1}]'
+	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 429, "retry_after": 2, "times": 1}]'
 	start_api
+	local start=$(date +%s%N)
 	run -0 --separate-stderr netpol <(sample 1)
+	# the backoff alone would wait 0.5 s at most: the server's word is longer
+	(( $(date +%s%N) - start >= 2000000000 ))
 	assert_output "$(kubecon_isolated)"
+	stderr_is ""
 	run -0 jq -r 'select(.method == "POST") | .method' "$LOG"
 	assert_output "POST
 POST"
@@ -392,14 +432,6 @@ PATCH /api/v1/namespaces/default/pods/kubecon"
 	assert_output "kubectl-proxy
 kubectl-proxy
 kubectl-proxy"
-}
-
-@test "a token file that changes is read again" {
-	edit_state '.tokens = {"rotated-token": "system:serviceaccount:falco:falco-netpol", "good-token": "x"}'
-	start_api
-	printf 'rotated-token\n' >"$TOKEN"
-	run -0 --separate-stderr netpol <(sample 1)
-	assert_output "$(kubecon_isolated)"
 }
 
 write_kubeconfig() {
@@ -530,8 +562,10 @@ exec-user"
 
 @test "a lone line that is not JSON is passed on unchanged" {
 	start_api
-	run -0 --separate-stderr netpol <(printf 'not json\n')
+	run -0 --separate-stderr netpol <<<'not json'
 	assert_output 'not json'
+	stderr_is "falco-netpol: (standard input):1: invalid JSON at byte 1"
+	[ ! -s "$LOG" ]
 }
 
 @test "--help lists every option and exits 0" {
@@ -557,4 +591,276 @@ exec-user"
 @test "--release takes no --min-priority" {
 	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 -p warning --release demo/db-0
 	stderr_is "falco-netpol: --release reads no input and takes no --when or --min-priority"
+}
+
+@test "owner mode isolates a DaemonSet's pods without pod-template-generation" {
+	start_api
+	run -0 --separate-stderr netpol --mode owner <(alert demo agent-x7k2p)
+	assert_output "$(annotated "$(alert demo agent-x7k2p)" '{"action":"isolated","namespace":"demo","pod":"agent-x7k2p","policy":"falco-pipes-daemonset-agent","reason":null}')"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/demo/pods/agent-x7k2p
+GET /apis/apps/v1/namespaces/demo/daemonsets/agent
+POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
+	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "falco-pipes-daemonset-agent") | [.metadata.labels, .spec.podSelector]' "$DUMP"
+	assert_output '[{"app.kubernetes.io/managed-by":"falco-pipes"},{"matchLabels":{"app":"agent"}}]'
+}
+
+@test "owner mode isolates a Job's pods through the batch API" {
+	start_api
+	run -0 --separate-stderr netpol --mode owner <(alert demo backup-29xk4)
+	assert_output "$(annotated "$(alert demo backup-29xk4)" '{"action":"isolated","namespace":"demo","pod":"backup-29xk4","policy":"falco-pipes-job-backup","reason":null}')"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/demo/pods/backup-29xk4
+GET /apis/batch/v1/namespaces/demo/jobs/backup
+POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
+	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "falco-pipes-job-backup") | .spec.podSelector' "$DUMP"
+	assert_output '{"matchLabels":{"batch.kubernetes.io/controller-uid":"55555555-5555-5555-5555-555555555555"}}'
+}
+
+@test "owner mode refuses a selector that would be empty, which selects the whole namespace" {
+	start_api
+	run -1 --separate-stderr netpol --mode owner <(alert demo odd-0)
+	assert_output "$(annotated "$(alert demo odd-0)" '{"action":"failed","namespace":"demo","pod":"odd-0","policy":"falco-pipes-statefulset-odd","reason":"StatefulSet has an empty selector"}')"
+	run -1 grep -c -e POST -e PATCH "$LOG"
+}
+
+@test "a second pod of the same workload makes no new write" {
+	start_api
+	run -0 --separate-stderr netpol --mode owner <(alert demo web-5d4f8-abcde; alert demo web-5d4f8-abcde)
+	assert_line --index 1 "$(annotated "$(alert demo web-5d4f8-abcde)" '{"action":"already-isolated","namespace":"demo","pod":"web-5d4f8-abcde","policy":"falco-pipes-deployment-web","reason":null}')"
+	run -0 grep -c POST "$LOG"
+	assert_output 1
+}
+
+@test "client dry-run in owner mode reads the owners and prints the policy" {
+	start_api
+	run -0 --separate-stderr netpol --dry-run --mode owner <(alert demo db-0)
+	assert_output "$(annotated "$(alert demo db-0)" '{"action":"dry-run","namespace":"demo","pod":"db-0","policy":"falco-pipes-statefulset-db","reason":null}')"
+	stderr_is "falco-netpol: dry-run: create networkpolicies.networking.k8s.io 'demo'
+{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"falco-pipes-statefulset-db\",\"namespace\":\"demo\",\"labels\":{\"app.kubernetes.io/managed-by\":\"falco-pipes\"}},\"spec\":{\"podSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"policyTypes\":[\"Egress\"]}}"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/demo/pods/db-0
+GET /apis/apps/v1/namespaces/demo/statefulsets/db
+GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-statefulset-db"
+}
+
+@test "a falco-pipes policy of that name selecting other pods is left alone and the pod untouched" {
+	start_api
+	run -1 --separate-stderr netpol --label incident=open <(alert restart old)
+	assert_output "$(annotated "$(alert restart old)" '{"action":"failed","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' exists with another podSelector"}')"
+	stderr_is "falco-netpol: 'restart/falco-pipes-quarantine': the existing policy selects other pods"
+	run -1 grep -c -e PATCH -e PUT -e DELETE "$LOG"
+}
+
+@test "selector mode takes several labels and --policy-name, and release deletes its policy" {
+	start_api
+	run -0 --separate-stderr netpol -m selector -s app=web --selector tier=front --policy-name web-off <(alert demo lone)
+	assert_output "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"web-off","reason":null}')"
+	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "web-off") | .spec.podSelector' "$DUMP"
+	assert_output '{"matchLabels":{"app":"web","tier":"front"}}'
+	run -0 --separate-stderr netpol -m selector -s app=web -s tier=front --policy-name web-off -r demo/lone
+	assert_output '{"action":"released","namespace":"demo","pod":"lone","policy":"web-off","reason":null}'
+	run -0 jq -r 'select(.method == "DELETE") | .path' "$LOG"
+	assert_output /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/web-off
+	run -0 jq '[.networkpolicies[] | select(.metadata.name == "web-off")] | length' "$DUMP"
+	assert_output 0
+}
+
+@test "release never deletes a policy falco-pipes did not create" {
+	start_api
+	run -1 --separate-stderr netpol -m selector -s app=api --policy-name falco-pipes-quarantine -r prod/api
+	assert_output '{"action":"failed","namespace":"prod","pod":"api","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' was not created by falco-pipes"}'
+	stderr_is "falco-netpol: 'prod/falco-pipes-quarantine': not created by falco-pipes, left alone"
+	run -1 grep -c DELETE "$LOG"
+}
+
+@test "release of a pod that is gone is skipped" {
+	start_api
+	run -0 --separate-stderr netpol --release demo/gone
+	assert_output '{"action":"skipped","namespace":"demo","pod":"gone","policy":"falco-pipes-quarantine","reason":"pod not found"}'
+}
+
+@test "a 422 from the server fails the alert with its reason, not retried" {
+	edit_state '.faults = [{"method": "PATCH", "resource": "pods", "status": 422, "times": 1}]'
+	start_api
+	run -1 --separate-stderr netpol <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"patch pods '"'default/kubecon'"': 422 Invalid"}')"
+	stderr_is "falco-netpol: patch pods 'default/kubecon': 422 Invalid: fault injected by the test"
+	run -0 grep -c PATCH "$LOG"
+	assert_output 1
+}
+
+@test "a connection closed without an answer is retried" {
+	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": "drop", "times": 1}]'
+	start_api
+	run -0 --separate-stderr netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is ""
+	run -0 grep -c POST "$LOG"
+	assert_output 2
+}
+
+@test "a token file rotated while running is read again" {
+	edit_state '.tokens = {"good-token": "first", "rotated-token": "second"}'
+	start_api
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out pid
+	mkfifo "$in"
+	netpol <"$in" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 4>"$in"
+	sample 1 >&4
+	# the first alert's line is flushed once the program waits for input
+	wait_for_file "$out"
+	printf 'rotated-token\n' >"$TOKEN"
+	sample 2 >&4
+	exec 4>&-
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 0 ]
+	run -0 cat "$out"
+	assert_output "$(kubecon_isolated)
+$(annotated "$(sample 2)" '{"action":"isolated","namespace":"default","pod":"alpine","policy":"falco-pipes-quarantine","reason":null}')"
+	run -0 jq -r '"\(.user) \(.method) \(.path)"' "$LOG"
+	assert_output "first GET /api/v1/namespaces/default/pods/kubecon
+first POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+first PATCH /api/v1/namespaces/default/pods/kubecon
+second GET /api/v1/namespaces/default/pods/alpine
+second PATCH /api/v1/namespaces/default/pods/alpine"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+}
+
+@test "KUBECONFIG is a list in which missing files are skipped and the first to name a cluster wins" {
+	start_api
+	local kc=$BATS_TEST_TMPDIR/kc
+	mkdir -p "$kc"
+	cp "$CERTS/ca.crt" "$kc/ca.crt"
+	cat >"$kc/one" <<-EOF
+	apiVersion: v1
+	kind: Config
+	clusters:
+	- name: fake
+	  cluster: {server: "$SERVER", certificate-authority: ca.crt}
+	EOF
+	cat >"$kc/two" <<-EOF
+	apiVersion: v1
+	kind: Config
+	current-context: test
+	clusters:
+	- name: fake
+	  cluster: {server: "https://127.0.0.1:1", certificate-authority: ca.crt}
+	contexts:
+	- name: test
+	  context: {cluster: fake, user: u}
+	users:
+	- name: u
+	  user: {token: good-token}
+	EOF
+	export KUBECONFIG=$kc/missing:$kc/one:$kc/two
+	run -0 --separate-stderr falco-netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is ""
+}
+
+@test "a kubeconfig with insecure-skip-tls-verify needs no CA" {
+	start_api
+	mkdir -p "$HOME/.kube"
+	cat >"$HOME/.kube/config" <<-EOF
+	apiVersion: v1
+	kind: Config
+	current-context: test
+	clusters:
+	- name: fake
+	  cluster: {server: "$SERVER", insecure-skip-tls-verify: true}
+	contexts:
+	- name: test
+	  context: {cluster: fake, user: u}
+	users:
+	- name: u
+	  user: {token: good-token}
+	EOF
+	run -0 --separate-stderr falco-netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+}
+
+@test "a kubeconfig client certificate and key given as files relative to it authenticate" {
+	start_api
+	mkdir -p "$HOME/.kube"
+	cp "$CERTS/ca.crt" "$CERTS/client.crt" "$CERTS/client.key" "$HOME/.kube/"
+	write_kubeconfig "$(printf '    client-certificate: client.crt\n    client-key: client.key')"
+	run -0 --separate-stderr falco-netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	run -0 jq -r '.user' "$LOG"
+	assert_output "falco-netpol-client
+falco-netpol-client
+falco-netpol-client"
+}
+
+@test "an exec plugin printing another apiVersion is refused" {
+	start_api
+	mkdir -p "$HOME/.kube"
+	cp "$CERTS/ca.crt" "$HOME/.kube/ca.crt"
+	cp "$FIXTURES/netpol/exec-plugin.sh" "$HOME/.kube/plugin"
+	export EXEC_PLUGIN_LOG=$BATS_TEST_TMPDIR/plugin.log
+	write_kubeconfig "$(printf '    exec:\n%s\n%s\n%s' \
+		'      apiVersion: client.authentication.k8s.io/v1beta1' \
+		'      command: ./plugin' '      args: [exec-token]')"
+	run -1 --separate-stderr falco-netpol --retries 0 <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': 401 Unauthorized"}')"
+	stderr_is "falco-netpol: exec plugin '$HOME/.kube/./plugin': output has another apiVersion
+falco-netpol: exec plugin '$HOME/.kube/./plugin': output has another apiVersion
+falco-netpol: get pods 'default/kubecon': 401 Unauthorized: Unauthorized
+falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused"
+}
+
+@test "the man page's -l example isolates the seed's pod" {
+	cp "$EXAMPLES/demo/cluster.json" "$STATE"
+	edit_state '.tokens["good-token"] = "system:serviceaccount:falco:falco-netpol"'
+	start_api
+	run -0 --separate-stderr netpol -l "$EXAMPLES/falco_rules.local.yaml" -p warning \
+		-w 'fd.sip in (website_ips)' --allow-dns "$EXAMPLES/seed-alerts.ndjson"
+	assert_line --index 0 --partial '"falco_netpol":{"action":"skipped","namespace":"demo","pod":"nginx-7d9f8b6c5-x2x9q","policy":null,"reason":"priority below --min-priority"}}'
+	assert_line --index 1 --partial '"falco_netpol":{"action":"isolated","namespace":"demo","pod":"nginx-7d9f8b6c5-x2x9q","policy":"falco-pipes-quarantine","reason":null}}'
+	run -0 jq -c '[.pods[] | {(.metadata.name): .metadata.labels["falco-pipes.io/quarantine"]}] | add' "$DUMP"
+	assert_output '{"nginx-7d9f8b6c5-q8k4m":null,"nginx-7d9f8b6c5-x2x9q":"true"}'
+}
+
+@test "--mode selector needs --selector" {
+	run -2 --separate-stderr falco-netpol --mode selector </dev/null
+	stderr_is "falco-netpol: --mode selector needs --selector"
+}
+
+@test "--selector needs --mode selector" {
+	run -2 --separate-stderr falco-netpol --selector app=nginx </dev/null
+	stderr_is "falco-netpol: --selector needs --mode selector"
+}
+
+@test "--token-file needs --server" {
+	run -2 --separate-stderr falco-netpol --token-file "$TOKEN" </dev/null
+	stderr_is "falco-netpol: --token-file and --certificate-authority need --server"
+}
+
+@test "--release takes no FILE" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 --release demo/db-0 alerts.ndjson
+	stderr_is "falco-netpol: --release reads no input and takes no --when or --min-priority"
+}
+
+@test "--release refuses what is not NAMESPACE/POD" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 --release demo/../x
+	stderr_is "falco-netpol: --release: 'demo/../x': not NAMESPACE/POD"
+}
+
+@test "a bad --allow-cidr is a usage error" {
+	run -2 --separate-stderr falco-netpol --allow-cidr 10.0.0.0 </dev/null
+	stderr_is "falco-netpol: --allow-cidr: '10.0.0.0': not a CIDR"
+}
+
+@test "a bad --label is a usage error" {
+	run -2 --separate-stderr falco-netpol --label 'quarantine=yes please' </dev/null
+	stderr_is "falco-netpol: --label: 'quarantine=yes please': not a valid label"
+}
+
+@test "a bad --max-actions is a usage error" {
+	run -2 --separate-stderr falco-netpol --max-actions 10 </dev/null
+	stderr_is "falco-netpol: --max-actions: '10': invalid rate (use N/DURATION, as 1/1s)"
 }
