@@ -807,8 +807,8 @@ falco-netpol-client"
 		'      command: ./plugin' '      args: [exec-token]')"
 	run -1 --separate-stderr falco-netpol --retries 0 <(sample 1)
 	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': 401 Unauthorized"}')"
-	stderr_is "falco-netpol: exec plugin '$HOME/.kube/./plugin': output has another apiVersion
-falco-netpol: exec plugin '$HOME/.kube/./plugin': output has another apiVersion
+	stderr_is "falco-netpol: exec plugin '$HOME/.kube/plugin': output has another apiVersion
+falco-netpol: exec plugin '$HOME/.kube/plugin': output has another apiVersion
 falco-netpol: get pods 'default/kubecon': 401 Unauthorized: Unauthorized
 falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused"
 }
@@ -863,4 +863,12 @@ falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused
 @test "a bad --max-actions is a usage error" {
 	run -2 --separate-stderr falco-netpol --max-actions 10 </dev/null
 	stderr_is "falco-netpol: --max-actions: '10': invalid rate (use N/DURATION, as 1/1s)"
+}
+
+@test "the man page's first example passes Falco's Malicious IPs alert on" {
+	start_api
+	run -0 falco-filter 'rule = "Malicious IPs"' "$SAMPLES"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/filtered"
+	run -0 --separate-stderr netpol --allow-dns --max-actions 10/1m "$BATS_TEST_TMPDIR/filtered"
+	assert_output "$(annotated "$(sample 13)" '{"action":"skipped","namespace":null,"pod":null,"policy":null,"reason":"alert names no pod"}')"
 }

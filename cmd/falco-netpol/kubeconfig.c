@@ -202,6 +202,9 @@ resolve_path(const struct kubeconfig_file *f, const char *path)
 		return NULL;
 	if (path[0] == '/')
 		return xstrdup(path);
+	/* "./plugin" is written to say "beside the file": name it without "./" */
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
 	if (asprintf(&out, "%s/%s", f->dir, path) < 0)
 		err(EXIT_USAGE, "asprintf");
 	return out;
