@@ -423,17 +423,33 @@ alert_attachment(const struct slack_style *style, struct alert *a)
 	return att;
 }
 
-/* "Critical: Terminal shell in container", or the --message template */
+static int
+blank(const char *s, size_t n)
+{
+	for (; n > 0; s++, n--)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+/*
+ * "Critical: Terminal shell in container", or the --message template.
+ * A template that renders to nothing (a field holding "") gives way to
+ * the default: mobile notifications show only this text (§4.6).
+ */
 static void
 alert_summary(const struct slack_style *style, struct alert *a,
     struct buf *out)
 {
-	size_t len;
+	size_t len, start = out->len;
 	const char *s;
 
 	if (style->message != NULL) {
 		format_render(style->message, a, out);
-		return;
+		if (out->len > start &&
+		    !blank(out->data + start, out->len - start))
+			return;
+		out->len = start;
 	}
 	s = alert_field_text(a, "priority", &len);
 	buf_add(out, s != NULL ? s : "Alert", s != NULL ? len : 5);
