@@ -10,9 +10,11 @@ headers), and a line "N METHOD STATUS SECONDS" appended to DIR/log, where
 SECONDS is the monotonic clock when the request's headers were read.
 
 Answers are given in order, one per request; the last one repeats
-(default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], or "hang"
-(wait 30 seconds without answering, past any client timeout). A BODY
-that starts with "{" is sent as application/json, any other as text/plain.
+(default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], "hang"
+(wait 30 seconds without answering, past any client timeout) or "hold"
+(answer 200 ok only once the file DIR/release exists, waiting at most 30
+seconds: the test decides when the webhook answers). A BODY that starts
+with "{" is sent as application/json, any other as text/plain.
 """
 import http.server
 import os
@@ -26,8 +28,8 @@ state = {"count": 0}
 
 
 def parse_answer(text):
-    if text == "hang":
-        return ("hang", None, None)
+    if text in ("hang", "hold"):
+        return (text, None, None)
     retry_after = None
     if "@" in text:
         text, retry_after = text.split("@", 1)
@@ -69,6 +71,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(30)
             self.close_connection = True
             return
+        if status == "hold":
+            release = os.path.join(outdir, "release")
+            deadline = time.monotonic() + 30
+            while not os.path.exists(release) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            status, text = 200, "ok"
         data = (text or "").encode()
         self.send_response(status)
         if retry_after is not None:
