@@ -41,6 +41,13 @@ body() {
 	jq -r "${2:-.}" "$RECV/$1.body"
 }
 
+# accounted: how many alerts the received messages stand for, one for a
+# lone alert, the sum of its counts for a digest
+accounted() {
+	jq -r 'if (.text | startswith("Falco digest: ")) then .attachments[0].text else "1" end' "$RECV"/*.body |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
 # arrived_apart N M SECONDS: request M reached the receiver at least
 # SECONDS after request N (a lower bound only: sleeps may run long)
 arrived_apart() {
@@ -103,7 +110,10 @@ post_one() {
 	start_receiver
 	run -0 --separate-stderr falco-slack -q "$SAMPLES"
 	assert_output ""
-	[ "$(requests)" -ge 1 ]
+	assert_equal "$stderr" ""
+	# the default rate, 1/1: the first alert alone, the rest as one digest
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 2 .text)" "Falco digest: 15 alerts (first 5 in full, …and 10 more)"
 }
 
 @test "the alert is POSTed as JSON to the webhook path" {
@@ -162,6 +172,18 @@ EOF
 	assert_equal "$(body 1 .text)" "Critical on falco-xczjd: default/kubecon &lt;NA&gt;"
 }
 
+@test "a --message that renders to nothing gives way to the default text" {
+	printf '{"output":"o","priority":"Notice","rule":"R","output_fields":{"proc.args":""}}\n' >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n -m '%proc.args' "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(jq -r .text <<<"$output")" "Notice: R"
+}
+
+@test "a bad --message template is a usage error" {
+	run -2 --separate-stderr falco-slack -n -m 'cmd %' </dev/null
+	assert_output ""
+	assert_equal "$stderr" "falco-slack: --message: '%' must be followed by a field name or '%'"
+}
+
 @test "--format text sends the output with null fields and no footer" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
@@ -176,11 +198,29 @@ EOF
 	assert_equal "$(body 1 '.attachments[0] | [has("text"), .footer, (.fields | length)] | @json')" '[false,"F",14]'
 }
 
-@test "--channel, --username, --icon-emoji and --footer reach the payload" {
+@test "--channel, --username, --icon-emoji, --icon-url and --footer reach the payload" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
-	run -0 falco-slack -q -c '#sec' --username Falco --icon-emoji :falco: --footer falco-pipes "$BATS_TEST_TMPDIR/in"
-	assert_equal "$(body 1 '[.channel, .username, .icon_emoji, .attachments[0].footer] | @json')" '["#sec","Falco",":falco:","falco-pipes"]'
+	run -0 falco-slack -q -c '#sec' --username Falco --icon-emoji :falco: --icon-url https://example.com/falco.png --footer falco-pipes "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(body 1 '[.channel, .username, .icon_emoji, .icon_url, .attachments[0].footer] | @json')" '["#sec","Falco",":falco:","https://example.com/falco.png","falco-pipes"]'
+}
+
+@test "each priority has Falcosidekick's colour" {
+	for p in Emergency Alert Critical Error Warning Notice Informational Debug; do
+		printf '{"output":"o","priority":"%s","rule":"R","time":"2025-05-07T12:00:00Z"}\n' "$p"
+	done >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n -r 100/1 "$BATS_TEST_TMPDIR/in"
+	run -0 jq -r '.attachments[0].color' <<<"$output"
+	assert_output - <<'EOF'
+#e20b0b
+#ff5400
+#ff5400
+#e20b0b
+#ffc700
+#5bffb5
+#68c2ff
+#ccfff2
+EOF
 }
 
 @test "the payload turns unfurling off and never asks for link_names or parse" {
@@ -236,6 +276,23 @@ EOF
 	assert_equal "$(body 1 '.attachments[0].text | .[-12:]')" '…[truncated]'
 }
 
+@test "a cut never splits an escape such as &amp;" {
+	amps=$(printf '&%.0s' $(seq 1000))
+	printf '{"output":"%s","priority":"Notice","rule":"Amps"}\n' "$amps" >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n "$BATS_TEST_TMPDIR/in"
+	# 597 escapes (2,985 characters) and the marker fit in 3,000
+	expected=$(printf '&amp;%.0s' $(seq 597))…[truncated]
+	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "$expected"
+}
+
+@test "top-level text over 40,000 characters is cut with the marker" {
+	long=$(printf 'x%.0s' $(seq 45000))
+	printf '{"output":"%s","priority":"Notice","rule":"Long"}\n' "$long" >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n -m '%output' "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(jq -r '.text | length' <<<"$output")" 40000
+	assert_equal "$(jq -r '.text | .[-13:]' <<<"$output")" 'x…[truncated]'
+}
+
 @test "-p posts only alerts of that priority or worse and passes all through" {
 	start_receiver
 	run -0 falco-slack -p error --rate 100/1 "$SAMPLES"
@@ -272,10 +329,13 @@ EOF
 }
 
 @test "--dry-run prints each payload instead of the alerts and posts nothing" {
+	start_receiver
 	run -0 --separate-stderr falco-slack -n --rate 100/1 "$SAMPLES"
+	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 16
+	assert_equal "$(requests)" 0
 	run -0 jq -r '.attachments[0].fields[0].value' <<<"$output"
-	assert_equal "${lines[0]}" "Terminal shell in container"
+	assert_output "$(jq -r .rule "$SAMPLES")"
 }
 
 @test "a burst beyond the rate becomes a digest that accounts for every alert" {
@@ -290,6 +350,36 @@ EOF
 	sum=$(body 2 '.attachments[0].text' | awk '{ n += $1 } END { print n }')
 	assert_equal "$((sum + 1))" 320
 	assert_equal "$(body 2 '.attachments[0].text' | head -n 1)" "20 × Critical: GCP Bucket configured to be public"
+	assert_equal "$(body 2 '[.unfurl_links, .unfurl_media, has("link_names"), has("parse")] | @json')" '[false,false,false,false]'
+}
+
+@test "a digest escapes hostile rule names in its counts" {
+	start_receiver
+	{ sample 1; cat "$SLACK/hostile.ndjson" "$SLACK/hostile.ndjson"; } >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --rate 1/1s "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 2
+	assert_equal "$(body 2 '.attachments[0].text')" "2 × Warning: Hostile &lt;!here&gt; rule"
+	run ! grep -F '<' "$RECV/2.body"
+}
+
+@test "a digest of more than 50 rules counts the rest as other rules" {
+	for i in $(seq 60); do
+		printf '{"output":"o","priority":"Notice","rule":"R%d"}\n' "$i"
+	done >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --rate 1/1h --drain-timeout 1s "$BATS_TEST_TMPDIR/in"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -r .text <<<"${lines[1]}")" "Falco digest: 59 alerts (first 5 in full, …and 54 more)"
+	run -0 jq -r '.attachments[0].text' <<<"${lines[1]}"
+	assert_equal "${#lines[@]}" 51
+	assert_equal "${lines[0]}" "1 × Notice: R2"
+	assert_equal "${lines[49]}" "1 × Notice: R51"
+	assert_equal "${lines[50]}" "9 × other rules"
+}
+
+@test "--digest-max above 99 is refused: a message holds 100 attachments" {
+	run -2 --separate-stderr falco-slack -n --digest-max 100 </dev/null
+	assert_output ""
+	assert_equal "$stderr" "falco-slack: --digest-max: '100': too large"
 }
 
 @test "at the end of input the last digest still waits for its slot" {
@@ -316,6 +406,8 @@ EOF
 	assert_equal "$(requests)" 2
 	cmp "$RECV/1.body" "$RECV/2.body"
 	[ -z "$stderr" ]
+	# the first backoff is at most 0.5 s: only Retry-After makes it 1 s
+	arrived_apart 1 2 0.95
 }
 
 @test "500 then 200 is retried and delivered with status 0" {
@@ -419,6 +511,26 @@ EOF
 	diff "$BATS_TEST_TMPDIR/dead" <(sample 5)
 }
 
+@test "an answer that hangs past --timeout is retried" {
+	start_receiver hang '200:ok'
+	sample 5 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --timeout 500ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 2
+	assert_equal "$stderr" ""
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
+@test "a refused connection is retried --retries times and named by host only" {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sample 5 >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-slack -q --retries 2 -u "http://user:pass@127.0.0.1:$port$SECRET_PATH" "$BATS_TEST_TMPDIR/in"
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ "${stderr_lines[0]}" == "falco-slack: 'http://127.0.0.1:$port': "*"Couldn't connect to server (3 tries): 1 alert not delivered" ]] ||
+		fail "unexpected: ${stderr_lines[0]}"
+	[[ "$stderr" != *pass* && "$stderr" != *XsecretXtokenX* ]]
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+}
+
 @test "the webhook URL's secret path never appears in messages" {
 	start_receiver '403:action_prohibited'
 	run -1 --separate-stderr falco-slack -q --retries 0 "$SAMPLES"
@@ -443,6 +555,20 @@ EOF
 	assert_equal "$(head -n 1 "$RECV/1.head")" "POST $SECRET_PATH"
 }
 
+@test "-u and --webhook-url-file together are a usage error" {
+	echo http://127.0.0.1:9/x >"$BATS_TEST_TMPDIR/url"
+	run -2 --separate-stderr falco-slack -u http://127.0.0.1:9/y --webhook-url-file "$BATS_TEST_TMPDIR/url" </dev/null
+	assert_equal "$stderr" "falco-slack: --webhook-url-file: only one of -u and --webhook-url-file"
+}
+
+@test "-u is used rather than \$SLACK_WEBHOOK_URL" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	SLACK_WEBHOOK_URL=http://127.0.0.1:9/unused run -0 --separate-stderr falco-slack -q -u "$URL" "$BATS_TEST_TMPDIR/in"
+	assert_equal "$stderr" ""
+	assert_equal "$(requests)" 1
+}
+
 @test "the webhook URL can come from -u" {
 	start_receiver
 	unset SLACK_WEBHOOK_URL
@@ -457,6 +583,42 @@ EOF
 	run -0 --separate-stderr falco-slack "$BATS_TEST_TMPDIR/in"
 	assert_equal "${lines[1]}" "not json"
 	[[ "${stderr_lines[0]}" == "falco-slack: $BATS_TEST_TMPDIR/in:2: "* ]]
+	assert_equal "$(requests)" 1
+}
+
+@test "--max-line-bytes skips a longer line with a warning and goes on" {
+	start_receiver
+	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack --max-line-bytes 800 --rate 100/1 "$BATS_TEST_TMPDIR/in"
+	[ "$(sample 1 | wc -c)" -gt 801 ] && [ "$(sample 2 | wc -c)" -le 801 ]
+	assert_output "$(sample 2)"
+	assert_equal "$stderr" "falco-slack: $BATS_TEST_TMPDIR/in:1: line longer than 800 bytes, skipped"
+	assert_equal "$(requests)" 1
+	assert_equal "$(body 1 .text)" "$(sample 2 | jq -r '"\(.priority): \(.rule)"')"
+}
+
+# slack_into_head ERR OUT ARGS...: falco-slack's output read by head -n 1
+slack_into_head() {
+	local err=$1 out=$2
+	shift 2
+	falco-slack "$@" 2>"$err" | head -n 1 >"$out"
+	return "${PIPESTATUS[0]}"
+}
+
+@test "a reader that goes away ends falco-slack quietly with status 141" {
+	for i in $(seq 200); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/many"
+	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" -n -r 1000000/1 "$BATS_TEST_TMPDIR/many"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	assert_equal "$(jq -r .text "$BATS_TEST_TMPDIR/out")" "Critical: Terminal shell in container"
+}
+
+@test "an unreadable file is reported, the others are read, and the status is 2" {
+	start_receiver
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -2 --separate-stderr falco-slack "$BATS_TEST_TMPDIR/missing" "$BATS_TEST_TMPDIR/in"
+	assert_output "$(sample 1)"
+	assert_equal "$stderr" "falco-slack: $BATS_TEST_TMPDIR/missing: No such file or directory"
 	assert_equal "$(requests)" 1
 }
 
@@ -509,6 +671,87 @@ make_ca() {
 	assert_equal "$(requests)" 2
 	assert_equal "$(body 2 .text)" "Falco digest: 15 alerts (first 5 in full, …and 10 more)"
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds
+wait_until() {
+	local tries=$(($1 * 20))
+	shift
+	until "$@"; do
+		[ "$tries" -gt 0 ] || return 1
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+}
+
+# lines_in FILE N: FILE holds at least N lines
+lines_in() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# start_slack ARGS...: falco-slack in the background reading the FIFO
+# $BATS_TEST_TMPDIR/fifo (held open on fd 4), output to out and err there
+start_slack() {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	falco-slack "$@" <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	SLACK_PID=$!
+	exec 4>"$BATS_TEST_TMPDIR/fifo"
+}
+
+# finish_slack: end of input; sets $status to falco-slack's exit status
+finish_slack() {
+	exec 4>&-
+	status=0
+	wait "$SLACK_PID" || status=$?
+}
+
+@test "alerts flow to standard output while the webhook has not answered" {
+	start_receiver hold
+	start_slack
+	cat "$SAMPLES" >&4
+	# falco-slack waits for its answer to the first alert: all 16 pass anyway
+	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 ||
+		fail "$(wc -l <"$BATS_TEST_TMPDIR/out") lines passed through while the post was held"
+	assert_equal "$(requests)" 1
+	touch "$RECV/release"
+	finish_slack
+	assert_equal "$status" 0
+	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
+	assert_equal "$(accounted)" 16
+}
+
+@test "with a full queue reading pauses and no alert is lost" {
+	start_receiver hold
+	start_slack --queue-size 1
+	cat "$SAMPLES" >&4
+	# alert 1 is being posted, alert 2 fills the queue, alert 3 waits:
+	# what was read leaves before reading pauses
+	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 3 || fail "reading never paused"
+	touch "$RECV/release"
+	finish_slack
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
+	assert_equal "$(accounted)" 16
+}
+
+@test "SIGINT dead-letters what --drain-timeout leaves unposted" {
+	start_receiver
+	start_slack --rate 1/1h --drain-timeout 200ms --dead-letter "$BATS_TEST_TMPDIR/dead"
+	cat "$SAMPLES" >&4
+	# all read (flushed before the next read) and the first posted
+	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 || fail "not all alerts were read"
+	wait_until 10 test -s "$RECV/log" || fail "nothing was posted"
+	kill -INT "$SLACK_PID"
+	finish_slack
+	assert_equal "$status" 1
+	assert_equal "$(requests)" 1
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output - <<EOF
+falco-slack: --drain-timeout: 15 alerts not posted in time
+falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'
+EOF
+	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
 @test "the man page's dry-run example shows the payloads of one namespace" {
