@@ -872,3 +872,14 @@ falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused
 	run -0 --separate-stderr netpol --allow-dns --max-actions 10/1m "$BATS_TEST_TMPDIR/filtered"
 	assert_output "$(annotated "$(sample 13)" '{"action":"skipped","namespace":null,"pod":null,"policy":null,"reason":"alert names no pod"}')"
 }
+
+@test "in-cluster configuration brackets an IPv6 service host, and no answer fails the alert" {
+	local sa=$BATS_TEST_TMPDIR/sa
+	mkdir -p "$sa"
+	cp "$CERTS/ca.crt" "$TOKEN" "$sa/"
+	export FALCO_NETPOL_SERVICEACCOUNT_DIR=$sa
+	export KUBERNETES_SERVICE_HOST=::1 KUBERNETES_SERVICE_PORT=1
+	run -1 --separate-stderr falco-netpol --retries 0 <(sample 1)
+	assert_output --partial '"falco_netpol":{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': no answer: '
+	output=$stderr assert_output --regexp "^falco-netpol: get pods 'default/kubecon': 'https://\[::1\]:1': "
+}
