@@ -252,6 +252,13 @@ EOF
 	assert_equal "$(body 1 '.attachments[0].fields[] | select(.title == "proc.cmdline") | .value')" "echo @${zwsp}channel"
 }
 
+@test "--mattermost leaves words that only begin with channel, here or all" {
+	printf '{"output":"@allowed @channels root@hereford @all. @here_x @ALL","priority":"Notice","rule":"R"}\n' >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --mattermost "$BATS_TEST_TMPDIR/in"
+	zwsp=$(printf '\342\200\213')
+	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "@allowed @channels root@hereford @${zwsp}all. @${zwsp}here_x @${zwsp}ALL"
+}
+
 @test "without --mattermost a plain @channel is left alone" {
 	start_receiver
 	run -0 falco-slack -q "$SLACK/mentions.ndjson"

@@ -5,6 +5,7 @@
  * priority, source, hostname, tags, the string output fields and time.
  * Unlike Falcosidekick, every piece of alert text is escaped (§4.5).
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,12 @@ utf8_sequence(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Mattermost pings on a plain @channel, @here or @all (reference.md §4.7) */
+/*
+ * Mattermost pings on a plain @channel, @here or @all (reference.md
+ * §4.7). A letter or digit after the word makes another word
+ * ("@allowed", "root@hereford"), left alone; any other character, even
+ * one that may belong to a user name, is taken as the end of the word.
+ */
 static int
 mattermost_mention_at(const char *s, size_t n)
 {
@@ -69,7 +75,8 @@ mattermost_mention_at(const char *s, size_t n)
 
 	for (w = words; *w != NULL; w++) {
 		len = strlen(*w);
-		if (n >= len && strncasecmp(s, *w, len) == 0)
+		if (n >= len && strncasecmp(s, *w, len) == 0 &&
+		    (n == len || !isalnum((unsigned char)s[len])))
 			return 1;
 	}
 	return 0;
