@@ -334,7 +334,11 @@ backoff_delay(struct http_client *c, int retry)
 		delay *= 2;
 	if (delay > c->options.backoff_max)
 		delay = c->options.backoff_max;
-	return delay / 2 + random_unit(c) * delay / 2;
+	/*
+	 * Jitter on top of the step, never below it: "from 0.5 s, doubling"
+	 * stays a floor, and clients that failed together spread out.
+	 */
+	return delay + random_unit(c) * delay / 4;
 }
 
 static int
