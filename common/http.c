@@ -332,13 +332,12 @@ backoff_delay(struct http_client *c, int retry)
 
 	for (i = 0; i < retry && delay < c->options.backoff_max; i++)
 		delay *= 2;
-	if (delay > c->options.backoff_max)
-		delay = c->options.backoff_max;
 	/*
 	 * Jitter on top of the step, never below it: "from 0.5 s, doubling"
 	 * stays a floor, and clients that failed together spread out.
 	 */
-	return delay + random_unit(c) * delay / 4;
+	delay += random_unit(c) * delay / 4;
+	return delay < c->options.backoff_max ? delay : c->options.backoff_max;
 }
 
 static int
