@@ -11,14 +11,35 @@
 /* big enough that a burst of alerts leaves in few write(2) calls */
 #define OUT_BUFFER_SIZE (64 * 1024)
 
+/* standard output is process-wide state; so is what follows its loss */
+static void (*broken_pipe_hook)(void *);
+static void *broken_pipe_ctx;
+static int broken;
+
+static void
+out_broken(void)
+{
+	broken = 1;
+	if (broken_pipe_hook != NULL)
+		broken_pipe_hook(broken_pipe_ctx);
+	_exit(EXIT_PIPE);
+}
+
 static void
 out_check(void)
 {
 	if (!ferror(stdout))
 		return;
 	if (errno == EPIPE)
-		_exit(EXIT_PIPE);
+		out_broken();
 	err(EXIT_USAGE, "standard output");
+}
+
+void
+out_on_broken_pipe(void (*hook)(void *), void *ctx)
+{
+	broken_pipe_hook = hook;
+	broken_pipe_ctx = ctx;
 }
 
 void
@@ -36,6 +57,8 @@ out_init(void)
 void
 out_write(const void *p, size_t n)
 {
+	if (broken)
+		return;
 	if (fwrite_unlocked(p, 1, n, stdout) != n)
 		out_check();
 }
@@ -43,6 +66,8 @@ out_write(const void *p, size_t n)
 void
 out_line(const char *p, size_t n)
 {
+	if (broken)
+		return;
 	if (fwrite_unlocked(p, 1, n, stdout) != n ||
 	    putc_unlocked('\n', stdout) == EOF)
 		out_check();
@@ -51,6 +76,8 @@ out_line(const char *p, size_t n)
 void
 out_flush(void)
 {
+	if (broken)
+		return;
 	if (fflush(stdout) == EOF)
 		out_check();
 }
@@ -59,9 +86,12 @@ void
 out_finish(void)
 {
 	out_flush();
+	/* what is left in the buffer can never be written: do not try again */
+	if (broken)
+		return;
 	if (fclose(stdout) == EOF) {
 		if (errno == EPIPE)
-			_exit(EXIT_PIPE);
+			out_broken();
 		err(EXIT_USAGE, "standard output");
 	}
 }

@@ -15,6 +15,13 @@ void out_write(const void *p, size_t n);
 /* p (n bytes) followed by a newline */
 void out_line(const char *p, size_t n);
 void out_flush(void);
+/*
+ * What to do when the reader goes away, instead of exiting at once: a
+ * program still holding alerts (queued for a sender) delivers or keeps
+ * them first. The hook must not return (it ends with exit(EXIT_PIPE) or
+ * another status); once called, output is discarded.
+ */
+void out_on_broken_pipe(void (*hook)(void *), void *ctx);
 /* flush and close standard output; exits EXIT_USAGE on a write error */
 void out_finish(void);
 

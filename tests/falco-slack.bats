@@ -620,6 +620,18 @@ slack_into_head() {
 	assert_equal "$(jq -r .text "$BATS_TEST_TMPDIR/out")" "Critical: Terminal shell in container"
 }
 
+@test "when its reader goes away falco-slack still posts what it had read, then exits 141" {
+	start_receiver
+	for i in $(seq 200); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/many"
+	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/many"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(sample 1)"
+	# the first 128 KiB read, at least, were queued before the first write
+	(( $(accounted) >= 16 ))
+	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
+}
+
 @test "an unreadable file is reported, the others are read, and the status is 2" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"

@@ -841,6 +841,17 @@ signal_main(void *arg)
 	finish(run, EXIT_OK);
 }
 
+/*
+ * The reader of our standard output went away: the pipeline is over, but
+ * what is queued is still posted (or dead-lettered) before we go. Called
+ * with output_lock held, like every output.
+ */
+static void
+output_gone(void *arg)
+{
+	finish(arg, EXIT_PIPE);
+}
+
 static void
 flush_before_wait(void *arg)
 {
@@ -882,14 +893,13 @@ handle_line(struct run *run, struct alert *a, const struct reader_line *line)
 	const struct config *cf = run->cf;
 	const char *reason;
 
+	/* queued before it is passed on: if the output is gone, still posted */
+	if (alert_parse(a, line->text, line->len, &reason) != 0)
+		warnx("%s:%lu: %s", line->file, line->lineno, reason);
+	else if (wanted(cf, a))
+		queue_alert(run, line);
 	if (!cf->quiet && !cf->dry_run)
 		out_line(line->text, line->raw_len);
-	if (alert_parse(a, line->text, line->len, &reason) != 0) {
-		warnx("%s:%lu: %s", line->file, line->lineno, reason);
-		return;
-	}
-	if (wanted(cf, a))
-		queue_alert(run, line);
 }
 
 static void
@@ -935,8 +945,11 @@ main(int argc, char **argv)
 	http_global_init();
 	run_init(&run, &cf);
 	in = reader_open(argv + first, argc - first, cf.max_line);
-	if (!cf.dry_run)
+	if (!cf.dry_run) {
 		reader_on_wait(in, flush_before_wait, &run);
+		/* in a dry run the sender thread writes: let EPIPE end us there */
+		out_on_broken_pipe(output_gone, &run);
+	}
 	alert_init(&a);
 	start_threads(&run);
 
