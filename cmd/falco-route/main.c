@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alert.h"
@@ -225,7 +226,9 @@ finish(struct router *r)
 	lost = anything_lost(r);
 	if (lost || r->config.verbose)
 		sinks_summary(r);
-	if (r->reader != NULL && reader_failed_files(r->reader) > 0)
+	/* a line skipped for its length reached none of its sinks */
+	if (r->reader != NULL && (reader_failed_files(r->reader) > 0 ||
+	    reader_long_lines(r->reader) > 0))
 		lost = 1;
 	sinks_report_kept(r);
 	sinks_free(r);
@@ -336,6 +339,24 @@ default_spool_dir(void)
 	const char *dir = getenv("TMPDIR");
 
 	return dir != NULL && *dir != '\0' ? dir : "/tmp";
+}
+
+/*
+ * Found out now rather than at the first full queue or failed alert,
+ * when the alert that needed the spool could no longer be kept anywhere.
+ */
+static void
+check_spool_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		err(EXIT_USAGE, "spool directory '%s'", dir);
+	if (!S_ISDIR(st.st_mode))
+		errx(EXIT_USAGE, "spool directory '%s': %s", dir,
+		    strerror(ENOTDIR));
+	if (access(dir, W_OK | X_OK) < 0)
+		err(EXIT_USAGE, "spool directory '%s'", dir);
 }
 
 static void
@@ -476,6 +497,7 @@ main(int argc, char **argv)
 	argv += first_file;
 
 	routes_compile(&r);
+	check_spool_dir(r.config.spool_dir);
 	r.default_sink = sink_named(&r, r.config.default_name);
 	signals_init(&r);
 	for (i = 0; i < r.nsinks; i++)
