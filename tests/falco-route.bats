@@ -294,15 +294,24 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 	assert_output "$(sample 1)"
 }
 
-@test "--max-procs 2 never runs more than two !CMD at once" {
-	mkdir running
+@test "--max-procs 2 runs two !CMD at once and never more" {
 	numbered 8 >seq.ndjson
-	run -0 falco-route --max-procs 2 --when 'rule exists' \
-	    --to '!touch running/$$; ls running | wc -l >>counts; sleep 0.2; rm running/$$' \
-	    seq.ndjson
-	# the most ever seen running at once
-	run -0 bash -c 'sort -n counts | tail -n 1'
+	procs_probe 2 >probe.sh
+	run -0 --separate-stderr falco-route --max-procs 2 --when 'rule exists' \
+	    --to '!sh probe.sh' seq.ndjson
+	assert_equal "$stderr" ""
+	run -0 most_running
 	assert_output "2"
+}
+
+@test "without --max-procs four !CMD run at once and never more" {
+	numbered 8 >seq.ndjson
+	procs_probe 4 >probe.sh
+	run -0 --separate-stderr falco-route --when 'rule exists' --to '!sh probe.sh' \
+	    seq.ndjson
+	assert_equal "$stderr" ""
+	run -0 most_running
+	assert_output "4"
 }
 
 @test "--exec-timeout kills a !CMD run that hangs and reports it" {

@@ -67,6 +67,30 @@ route_teardown() {
 	fi
 }
 
+# procs_probe N: a script for a !CMD run that marks itself running in
+# "running/", waits (5 s at most) until N runs are under way or another
+# run saw them, and notes in "counts" how many it sees. With a limit of N
+# the most noted is N, whatever the timing; with a lower one, less.
+procs_probe() {
+	cat <<EOF
+mkdir -p running
+touch running/\$\$
+i=0
+while [ "\$(ls running | wc -l)" -lt $1 ] && [ ! -e released ] && [ \$i -lt 100 ]; do
+	sleep 0.05
+	i=\$((i + 1))
+done
+ls running | wc -l >>counts
+touch released
+rm running/\$\$
+EOF
+}
+
+# most_running: the most !CMD runs a procs_probe saw at once
+most_running() {
+	sort -n counts | tail -n 1
+}
+
 # stderr_line INDEX TEXT: line INDEX of the last run's standard error
 # (run --separate-stderr) is TEXT
 stderr_line() {
