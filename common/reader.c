@@ -65,6 +65,12 @@ reader_set_strict(struct reader *r, int strict)
 	r->strict = strict;
 }
 
+int
+reader_fd(const struct reader *r)
+{
+	return r->fd;
+}
+
 unsigned long
 reader_long_lines(const struct reader *r)
 {

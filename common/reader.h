@@ -33,6 +33,12 @@ void reader_set_quiet(struct reader *r, int quiet);
 void reader_set_strict(struct reader *r, int strict);
 /* 1 and *line filled (valid until the next call), or 0 at the end of all input */
 int reader_next(struct reader *r, struct reader_line *line);
+/*
+ * The descriptor being read, or -1: an on_wait hook may poll(2) it with
+ * its own descriptors, so a quiet FIFO or pipe operand does not keep it
+ * from its other work.
+ */
+int reader_fd(const struct reader *r);
 unsigned long reader_long_lines(const struct reader *r);
 int reader_failed_files(const struct reader *r);
 void reader_close(struct reader *r);

@@ -515,6 +515,21 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 	run -0 cmp got.ndjson "$SAMPLES"
 }
 
+@test "SIGTERM takes effect while a FIFO named as a file operand stays quiet" {
+	mkfifo quiet
+	exec 8<>quiet
+	falco-route --when 'rule exists' --to copy.ndjson quiet \
+	    >out.stdout 2>out.stderr 3>&- 7>&- 8>&- &
+	ROUTE_PID=$!
+	cat "$SAMPLES" >&8
+	wait_for_lines copy.ndjson 16
+	kill -TERM "$ROUTE_PID"
+	route_wait
+	exec 8>&-
+	assert_equal "$status" 0
+	run -0 cmp copy.ndjson "$SAMPLES"
+}
+
 @test "SIGINT delivers what is queued, waits for every command and exits 0" {
 	mkfifo sink
 	route_in_background --when 'rule exists' --to copy.ndjson --to sink \

@@ -254,9 +254,9 @@ before_read(void *ctx)
 		if (got_term)
 			finish(r);
 		sinks_service(r);
-		if (ready || r->input_fd < 0)
+		if (ready || reader_fd(r->reader) < 0)
 			return;
-		ready = wait_for_events(r, r->input_fd, 0);
+		ready = wait_for_events(r, reader_fd(r->reader), 0);
 	}
 }
 
@@ -457,18 +457,6 @@ parse_options(int argc, char **argv, struct router *r)
 	return optind;
 }
 
-/* every operand is standard input: the one input poll() can watch */
-static int
-input_descriptor(char **files, int nfiles)
-{
-	int i;
-
-	for (i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") != 0)
-			return -1;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -485,7 +473,6 @@ main(int argc, char **argv)
 			.drain_timeout = 10,
 		},
 		.spool_line = BUF_INIT,
-		.input_fd = -1,
 		.wake_fd = -1,
 	};
 	struct reader_line line;
@@ -504,7 +491,6 @@ main(int argc, char **argv)
 		sink_start(r.sinks[i]);
 
 	alert_init(&r.alert);
-	r.input_fd = input_descriptor(argv, argc);
 	r.reader = reader_open(argv, argc, r.config.max_line);
 	reader_on_wait(r.reader, before_read, &r);
 	for (;;) {

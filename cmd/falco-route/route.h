@@ -126,7 +126,6 @@ struct router {
 	struct sink *default_sink;
 	struct lists *lists;
 	struct reader *reader;
-	int input_fd;		/* the input poll() can watch, or -1 */
 	int wake_fd;		/* the read end of the signal self-pipe */
 	struct alert alert;
 	unsigned long sequence;	/* alerts read, so no sink gets one twice */
