@@ -110,6 +110,17 @@ collect_body(char *data, size_t size, size_t count, void *ctx)
 	return n;
 }
 
+static int
+abort_when_stopped(void *stop, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *(volatile sig_atomic_t *)stop != 0;
+}
+
 struct http_client *
 http_client_new(const struct http_options *options)
 {
@@ -150,6 +161,13 @@ http_client_new(const struct http_options *options)
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect_body);
+	if (o->stop != NULL) {
+		/* a drain deadline also ends a request under way, not only waits */
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION,
+		    abort_when_stopped);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, o->stop);
+	}
 	set_tls(c->curl, o);
 	return c;
 }

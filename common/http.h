@@ -30,8 +30,8 @@ struct http_options {
 	size_t client_key_blob_len;
 	int insecure;		/* skip TLS verification (kubeconfig's option only) */
 	const char *user_agent;	/* NULL: "falco-pipes/VERSION" */
-	/* when non-NULL and set, waits between retries end early and no
-	 * further try is made */
+	/* when non-NULL and set, a request under way is aborted, waits
+	 * between retries end early and no further try is made */
 	volatile sig_atomic_t *stop;
 };
 

@@ -755,6 +755,17 @@ finish_slack() {
 	assert_equal "$(accounted)" 16
 }
 
+@test "--drain-timeout also ends a request under way and dead-letters its alert" {
+	start_receiver hang
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	# without the abort the post would last --timeout (60 s), past timeout(1)'s 20
+	run -1 --separate-stderr timeout 20 falco-slack -q --timeout 60 \
+	    --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
+	[[ $stderr == *"1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"* ]] ||
+		fail "stderr: $stderr"
+}
+
 @test "SIGINT dead-letters what --drain-timeout leaves unposted" {
 	start_receiver
 	start_slack --rate 1/1h --drain-timeout 200ms --dead-letter "$BATS_TEST_TMPDIR/dead"
