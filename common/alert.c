@@ -588,18 +588,12 @@ unescape_into(const char *p, size_t len, struct buf *out)
 		}
 		cp = hex_value(bs + 2);
 		p = bs + 6;
-		if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
-		    p[0] == '\\' && p[1] == 'u') {
-			unsigned low = hex_value(p + 2);
-
-			if (low >= 0xdc00 && low <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (low - 0xdc00);
-				p += 6;
-			}
+		/* the scanner let a high surrogate through only with its low one */
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			    (hex_value(p + 2) - 0xdc00);
+			p += 6;
 		}
-		if (cp >= 0xd800 && cp <= 0xdfff)
-			cp = 0xfffd;
 		add_utf8(out, cp);
 	}
 }

@@ -77,8 +77,8 @@ const char *alert_field_text(struct alert *a, const char *name, size_t *len);
  */
 void json_text(const struct json_value *v, struct buf *out);
 /*
- * A JSON string's content, unescaped (\uXXXX to UTF-8, lone surrogates
- * to U+FFFD). Points into raw when there are no escapes, else into
+ * A JSON string's content, unescaped (\uXXXX and surrogate pairs to
+ * UTF-8). Points into raw when there are no escapes, else into
  * scratch, which is reset first: valid until scratch is used again.
  */
 const char *json_string(const struct json_value *v, struct buf *scratch,

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "num.h"
+#include "out.h"
 #include "reader.h"
 #include "xalloc.h"
 
@@ -32,6 +34,12 @@ struct reader {
 	void *on_wait_ctx;
 };
 
+size_t
+reader_max_line_option(const char *text)
+{
+	return size_parse(text, 1, (size_t)1 << 30, "--max-line-bytes");
+}
+
 struct reader *
 reader_open(char *const *files, int nfiles, size_t max_line)
 {
@@ -51,6 +59,12 @@ reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx)
 {
 	r->on_wait = hook;
 	r->on_wait_ctx = ctx;
+}
+
+void
+reader_flush_output(void *reader)
+{
+	out_flush_if_idle(reader_fd(reader));
 }
 
 void
@@ -125,12 +139,12 @@ close_current(struct reader *r)
 }
 
 static void
-report_long(struct reader *r)
+report_long(struct reader *r, unsigned long lineno)
 {
 	r->long_lines++;
 	if (!r->quiet || r->strict)
 		warnx("%s:%lu: line longer than %zu bytes%s", r->name,
-		    r->lineno + 1, r->max_line, r->strict ? "" : ", skipped");
+		    lineno, r->max_line, r->strict ? "" : ", skipped");
 	if (r->strict)
 		exit(EXIT_USAGE);
 }
@@ -147,9 +161,7 @@ take_line(struct reader *r, size_t len, struct reader_line *line)
 	if (was_skipping)
 		return 0;
 	if (len > r->max_line) {
-		r->lineno--;
-		report_long(r);
-		r->lineno++;
+		report_long(r, r->lineno);
 		return 0;
 	}
 	line->raw_len = len;
@@ -230,7 +242,7 @@ reader_next(struct reader *r, struct reader_line *line)
 		}
 		scanned = r->end - r->start;
 		if (!r->skipping && scanned > r->max_line) {
-			report_long(r);
+			report_long(r, r->lineno + 1);
 			r->skipping = 1;
 		}
 		if (r->skipping) {

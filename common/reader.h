@@ -13,6 +13,9 @@
 
 #define READER_DEFAULT_MAX_LINE (1024 * 1024)
 
+/* --max-line-bytes, the same for every program: 1 to 1G, K/M/G suffixes */
+size_t reader_max_line_option(const char *text);
+
 struct reader_line {
 	const char *text;	/* the line without '\n' and without a final '\r' */
 	size_t len;
@@ -27,6 +30,8 @@ struct reader;
 struct reader *reader_open(char *const *files, int nfiles, size_t max_line);
 /* hook called before every read that may block (out_flush, typically) */
 void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
+/* the usual hook, with the reader as ctx: out_flush_if_idle(reader_fd) */
+void reader_flush_output(void *reader);
 /* no warnings for long lines or unreadable files (they are still counted) */
 void reader_set_quiet(struct reader *r, int quiet);
 /* a long line is fatal: reported (even when quiet), then exit status 2 */

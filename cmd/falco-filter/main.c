@@ -212,8 +212,7 @@ parse_options(int argc, char **argv, struct config *c)
 			strings_split(&c->json_fields, optarg, "--json-fields");
 			break;
 		case OPT_MAX_LINE_BYTES:
-			c->max_line = size_parse(optarg, 1, (size_t)1 << 30,
-			    "--max-line-bytes");
+			c->max_line = reader_max_line_option(optarg);
 			break;
 		case OPT_STRICT:
 			c->strict = 1;
@@ -397,13 +396,6 @@ bad_line(struct filter *f, const struct reader_line *line, const char *reason)
 		exit(EXIT_USAGE);
 }
 
-static void
-flush_output(void *ctx)
-{
-	(void)ctx;
-	out_flush();
-}
-
 /* read every input; stops early for -q and -n */
 static void
 run(struct filter *f, struct reader *r)
@@ -491,7 +483,7 @@ main(int argc, char **argv)
 	r = reader_open(argv + first_file, argc - first_file, c.max_line);
 	reader_set_quiet(r, c.no_messages);
 	reader_set_strict(r, c.strict);
-	reader_on_wait(r, flush_output, NULL);
+	reader_on_wait(r, reader_flush_output, r);
 	run(&f, r);
 
 	f.bad_lines += reader_long_lines(r);

@@ -426,8 +426,7 @@ parse_options(int argc, char **argv, struct router *r)
 			c->first_only = 1;
 			break;
 		case OPT_MAX_LINE_BYTES:
-			c->max_line = size_parse(optarg, 64, (size_t)1 << 30,
-			    "--max-line-bytes");
+			c->max_line = reader_max_line_option(optarg);
 			break;
 		case OPT_MAX_PROCS:
 			c->max_procs = (int)num_parse(optarg, 1, 4096,
