@@ -1,5 +1,6 @@
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,11 @@ out_init(void)
 	 * too, and a dead reader of stdout must end us quietly, not as a
 	 * signal in the middle of an HTTP request.
 	 */
+	static char buffer[OUT_BUFFER_SIZE];
+
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOFBF, OUT_BUFFER_SIZE);
+	/* with a NULL buffer glibc ignores the size and uses st_blksize (4 KiB) */
+	setvbuf(stdout, buffer, _IOFBF, sizeof(buffer));
 }
 
 void
@@ -80,6 +84,16 @@ out_flush(void)
 		return;
 	if (fflush(stdout) == EOF)
 		out_check();
+}
+
+void
+out_flush_if_idle(int fd)
+{
+	struct pollfd input = { .fd = fd, .events = POLLIN };
+
+	if (fd >= 0 && poll(&input, 1, 0) == 1)
+		return;
+	out_flush();
 }
 
 void

@@ -16,6 +16,12 @@ void out_write(const void *p, size_t n);
 void out_line(const char *p, size_t n);
 void out_flush(void);
 /*
+ * Flush unless fd has input ready now: called before a read, it keeps a
+ * lone alert from waiting in the buffer while a burst (or a regular file)
+ * still leaves in full-buffer writes.
+ */
+void out_flush_if_idle(int fd);
+/*
  * What to do when the reader goes away, instead of exiting at once: a
  * program still holding alerts (queued for a sender) delivers or keeps
  * them first. The hook must not return (it ends with exit(EXIT_PIPE) or

@@ -628,7 +628,7 @@ slack_into_head() {
 	assert_output ""
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(sample 1)"
 	# the first 128 KiB read, at least, were queued before the first write
-	(( $(accounted) >= 16 ))
+	(( $(accounted) >= 16 )) || fail "accounted $(accounted): $(cat "$RECV/log")"
 	[ ! -s "$BATS_TEST_TMPDIR/dead" ]
 }
 

@@ -763,13 +763,6 @@ handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 }
 
 static void
-flush_before_wait(void *ctx)
-{
-	(void)ctx;
-	out_flush();
-}
-
-static void
 process_stream(struct netpol *np, char **files, int nfiles)
 {
 	struct reader *r = reader_open(files, nfiles, READER_DEFAULT_MAX_LINE);
@@ -778,7 +771,7 @@ process_stream(struct netpol *np, char **files, int nfiles)
 	struct buf json = BUF_INIT, spliced = BUF_INIT;
 
 	alert_init(&a);
-	reader_on_wait(r, flush_before_wait, NULL);
+	reader_on_wait(r, reader_flush_output, r);
 	while (reader_next(r, &line)) {
 		struct outcome o = { 0 };
 		const char *reason;

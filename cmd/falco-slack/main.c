@@ -254,8 +254,7 @@ parse_option(struct config *cf, int key, const char *arg)
 		cf->style.mattermost = 1;
 		break;
 	case OPT_MAX_LINE_BYTES:
-		cf->max_line = size_parse(arg, 1, (size_t)1 << 30,
-		    "--max-line-bytes");
+		cf->max_line = reader_max_line_option(arg);
 		break;
 	case OPT_QUEUE_SIZE:
 		cf->queue_size = (size_t)num_parse(arg, 1, 10000000,
@@ -724,6 +723,7 @@ sender_free(struct sender *s)
  */
 struct run {
 	const struct config *cf;
+	struct reader *in;		/* the input, polled before a flush */
 	struct queue *alerts;		/* reader -> sender */
 	struct sender sender;
 	pthread_t sender_thread;
@@ -858,7 +858,7 @@ flush_before_wait(void *arg)
 	struct run *run = arg;
 
 	pthread_mutex_lock(&run->output_lock);
-	out_flush();
+	out_flush_if_idle(reader_fd(run->in));
 	pthread_mutex_unlock(&run->output_lock);
 }
 
@@ -945,6 +945,7 @@ main(int argc, char **argv)
 	http_global_init();
 	run_init(&run, &cf);
 	in = reader_open(argv + first, argc - first, cf.max_line);
+	run.in = in;
 	if (!cf.dry_run) {
 		reader_on_wait(in, flush_before_wait, &run);
 		/* in a dry run the sender thread writes: let EPIPE end us there */
