@@ -62,7 +62,7 @@ printf 'demo-token\n' >"$work/token"
 cp "$top/examples/demo/cluster.json" "$work/cluster.json"
 
 mkdir "$work/slack"
-python3 "$top/tests/lib/slack-receiver.py" "$work/slack" &
+python3 "$top/tests/lib/http-receiver.py" "$work/slack" &
 pids="$pids $!"
 python3 "$top/tests/lib/fake-kube-api.py" --state "$work/cluster.json" \
 	--port-file "$work/api.port" --log "$work/api.log" \

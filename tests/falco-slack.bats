@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # falco-slack against a real HTTP(S) receiver on 127.0.0.1 that records
-# every request and replays scripted answers (tests/lib/slack-receiver.py).
+# every request and replays scripted answers (tests/lib/http-receiver.py).
 load test_helper
 bats_require_minimum_version 1.5.0
 
@@ -24,7 +24,7 @@ teardown() {
 start_receiver() {
 	local scheme=http
 	[ "${1:-}" != --tls ] || scheme=https
-	python3 "$BATS_TEST_DIRNAME/lib/slack-receiver.py" "$RECV" "$@" 3>&- &
+	python3 "$BATS_TEST_DIRNAME/lib/http-receiver.py" "$RECV" "$@" 3>&- &
 	RECEIVER_PID=$!
 	wait_for_file "$RECV/port"
 	URL="$scheme://127.0.0.1:$(cat "$RECV/port")$SECRET_PATH"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A Slack incoming-webhook stand-in for falco-slack's tests.
+"""A recording HTTP receiver for the tests of every program that posts:
+a Slack incoming webhook, Loki's push API, a generic webhook.
 
-usage: slack-receiver.py DIR [--tls CERT KEY] [ANSWER ...]
+usage: http-receiver.py DIR [--tls CERT KEY] [ANSWER ...]
 
 Listens on 127.0.0.1, on a port of the kernel's choosing, written to
 DIR/port once ready. Every request is recorded before it is answered:
@@ -13,7 +14,8 @@ Answers are given in order, one per request; the last one repeats
 (default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], "hang"
 (wait 30 seconds without answering, past any client timeout) or "hold"
 (answer 200 ok only once the file DIR/release exists, waiting at most 30
-seconds: the test decides when the webhook answers). A BODY that starts
+seconds: the test decides when the webhook answers) or "drop" (close the
+connection without an answer). A BODY that starts
 with "{" is sent as application/json, any other as text/plain.
 """
 import http.server
@@ -28,7 +30,7 @@ state = {"count": 0}
 
 
 def parse_answer(text):
-    if text in ("hang", "hold"):
+    if text in ("hang", "hold", "drop"):
         return (text, None, None)
     retry_after = None
     if "@" in text:
@@ -71,6 +73,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(30)
             self.close_connection = True
             return
+        if status == "drop":
+            self.close_connection = True
+            return
         if status == "hold":
             release = os.path.join(outdir, "release")
             deadline = time.monotonic() + 30
@@ -91,6 +96,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = handle_any
     do_GET = handle_any
+    do_PUT = handle_any
+    do_PATCH = handle_any
+    do_DELETE = handle_any
 
 
 def main():
