@@ -535,7 +535,7 @@ main(int argc, char **argv)
 
 	out_init();
 	first = parse_options(&cf, argc, argv);
-	signals_init(0, cf.relay.drain_timeout);
+	signals_init(SIGNAL_HUP, cf.relay.drain_timeout);
 	http_global_init();
 	in = reader_open(argv + first, argc - first, cf.select.max_line_bytes);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);
