@@ -1216,6 +1216,24 @@ demo/p2"
 	assert_output 2
 }
 
+@test "six one-alert runs started at once with --max-actions 2/1m isolate two pods" {
+	add_pods demo p1 p2 p3 p4 p5 p6
+	start_api
+	local i pids=
+	for i in 1 2 3 4 5 6; do
+		netpol --max-actions 2/1m <(alert demo "p$i") >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
+		pids+=" $!"
+	done
+	for i in $pids; do wait "$i"; done
+	run -0 jq -r '.falco_netpol.action' "$BATS_TEST_TMPDIR"/out[1-6]
+	assert_equal "$(grep -c '^isolated$' <<<"$output")" 2
+	assert_equal "$(grep -c '^skipped$' <<<"$output")" 4
+	run -0 jq '[.pods[] | select(.metadata.namespace == "demo" and .metadata.labels["falco-pipes.io/quarantine"])] | length' "$DUMP"
+	assert_output 2
+	run -0 wc -l <"$STATE_DIRECTORY/falco-netpol.actions"
+	assert_output 2
+}
+
 @test "the default cap isolates ten pods a minute" {
 	add_pods demo p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11
 	start_api
