@@ -69,7 +69,8 @@ struct sink {
 	int fifo;		/* PATH, "-" or "&N" that is a pipe: written alerts
 				 * count as delivered only once read (FIONREAD) */
 	int waiting_for_space;	/* PATH whose disk is full: tried again later */
-	int spool_blocked;	/* the spool failed: waiting as --on-full block */
+	int spool_blocked;	/* the spool failed once: said, not again */
+	int space_said;		/* a full disk was said, and nothing written since */
 	size_t write_off;	/* bytes of the first pending item already written */
 	struct item_ring queue;
 	struct spool *spool;		/* what a full queue cannot hold */
