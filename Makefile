@@ -51,7 +51,7 @@ TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/
 MANPAGES = $(wildcard man/*.[1-8])
 # Installed as documentation; demo.sh and demo/ need the test helpers.
 EXAMPLE_FILES = $(filter-out examples/demo.sh examples/demo/%,\
-	$(shell find examples -type f 2>/dev/null | LC_ALL=C sort))
+	$(shell find examples \( -type f -o -type l \) 2>/dev/null | LC_ALL=C sort))
 SYSTEMD_UNITS = $(wildcard examples/systemd/*.service \
 	examples/systemd/*.socket examples/systemd/*.timer)
 
@@ -60,15 +60,23 @@ SYSTEMD_UNITS = $(wildcard examples/systemd/*.service \
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-# Debian packages needed to build, test, benchmark and run the demo.
+# Debian packages needed to build, test, benchmark and run the demo;
+# the second line builds and checks the Debian package, the systemd
+# units, the logrotate snippet and the YAML of examples/ (nodejs runs the
+# Kubernetes schema check that deps-npm installs).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 	libyaml-dev libmicrohttpd-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time \
-	zsh fish bash-completion strace valgrind
+	zsh fish bash-completion strace valgrind git \
+	dpkg-dev debhelper fakeroot lintian systemd man-db logrotate \
+	python3-yaml nodejs
 
 all: $(BINARIES) $(TEST_TOOLS)
 
-deps:
+deps: deps-deb
+	@$(MAKE) --no-print-directory deps-npm
+
+deps-deb:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
 		echo "falco-pipes: not a Debian system; make sure these (or their" \
 			"equivalents) are installed: $(DEB_PACKAGES)" >&2; \
@@ -89,6 +97,20 @@ deps:
 	apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends $$missing
+
+# The Kubernetes schema validator of tests/examples.bats, at the versions
+# tests/k8s/package-lock.json pins, into tests/k8s/node_modules (ignored
+# by git). Debian's npm conflicts with NodeSource's nodejs, which carries
+# its own: it is installed only when there is no npm at all.
+K8S_VALIDATOR = tests/k8s/node_modules/.package-lock.json
+deps-npm:
+	@[ ! -f tests/k8s/package-lock.json ] || \
+		[ $(K8S_VALIDATOR) -nt tests/k8s/package-lock.json ] || { \
+		command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends npm; \
+		echo "falco-pipes: installing the Kubernetes schema validator (npm ci)" >&2; \
+		npm ci --prefix tests/k8s --no-audit --no-fund --loglevel=error; }
 
 # The build needs the libraries: check cheaply, install only if missing.
 $(BUILD)/.deps-ok:
@@ -196,4 +218,4 @@ clean:
 
 FORCE:
 
-.PHONY: all deps check demo bench lint-man install uninstall clean version dist FORCE
+.PHONY: all deps deps-deb deps-npm check demo bench lint-man install uninstall clean version dist FORCE
