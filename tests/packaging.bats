@@ -124,10 +124,17 @@ need_package() {
 @test "installing the package enables and starts no service" {
 	need_package
 	dpkg-deb -e "$DEB" "$PKG/deb/control"
-	if [ -f "$PKG/deb/control/postinst" ]; then
-		run -1 grep -E 'deb-systemd-invoke|deb-systemd-helper (enable|reenable)|systemctl (enable|start)' \
-		    "$PKG/deb/control/postinst"
-	fi
+	local postinst=$PKG/deb/control/postinst units
+	# the units that can be enabled: those with an [Install] section
+	units=$(grep -l '^\[Install\]' "$TOP"/examples/systemd/*.service \
+	    "$TOP"/examples/systemd/*.socket "$TOP"/examples/systemd/*.timer | wc -l)
+	run -1 grep -E 'deb-systemd-invoke|systemctl .*(enable|start)' "$postinst"
+	# dh_installsystemd --no-enable: a unit is enabled again on upgrade
+	# only if the administrator had enabled it, never on a first install
+	run -0 grep -c "deb-systemd-helper enable '" "$postinst"
+	assert_output "$units"
+	run -0 grep -c "if deb-systemd-helper debian-installed '" "$postinst"
+	assert_output "$units"
 }
 
 @test "the packaged programs run and print the version they were built as" {
