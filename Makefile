@@ -25,7 +25,7 @@ BATS_FLAGS ?=
 # repository must not take that repository's tags.
 VERSION := $(shell [ -e .git ] && git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//')
 ifeq ($(VERSION),)
-VERSION := $(shell sed -n 's/^\#define FALCO_PIPES_VERSION "\(.*\)"$$/\1/p' common/version.h)
+VERSION := $(shell sed -n 's/^\#define FALCO_PIPES_VERSION "\(.*\)"$$/\1/p' common/version.h 2>/dev/null)
 endif
 
 PKGS = libcjson libcurl yaml-0.1 libmicrohttpd
