@@ -246,7 +246,8 @@ security_at_most() {
 
 @test "every falco-pipes command line in examples/ uses options its program has" {
 	need_python_yaml
-	run -0 --separate-stderr "$PY" "$BATS_TEST_DIRNAME/lib/example-options.py" "$BUILD" \
+	run --separate-stderr "$PY" "$BATS_TEST_DIRNAME/lib/example-options.py" "$BUILD" \
 	    $(find "$EXAMPLES" \( -type f -o -type l \) ! -path '*/demo/*' ! -name demo.sh)
 	assert_output ""
+	assert_success
 }
