@@ -16,14 +16,7 @@ setup_file() {
 	git -C "$TOP" status --porcelain --ignored >"$PKG/status.after"
 
 	debian_tools_missing && return 0
-	# The orig tarball is named after debian/changelog, which may lag
-	# a tag: the package is built whatever make calls the version.
-	local upstream
-	upstream=$(cd "$TOP" && dpkg-parsechangelog -S Version)
-	upstream=${upstream%-*}
 	mkdir "$PKG/deb"
-	cp "$PKG/falco-pipes-$VERSION.tar.gz" \
-	    "$PKG/deb/falco-pipes_$upstream.orig.tar.gz"
 	tar -C "$PKG/deb" -xzf "$PKG/falco-pipes-$VERSION.tar.gz"
 	(cd "$PKG/deb/falco-pipes-$VERSION" &&
 	    DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc \
@@ -33,7 +26,7 @@ setup_file() {
 
 debian_tools_missing() {
 	local tool
-	for tool in dpkg-buildpackage dpkg-parsechangelog dpkg-deb dh lintian; do
+	for tool in dpkg-buildpackage dpkg-deb dh lintian; do
 		command -v "$tool" >/dev/null || return 0
 	done
 	return 1
