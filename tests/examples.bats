@@ -137,6 +137,36 @@ security_at_most() {
 	assert_equal "$(cat "$dir/log/alerts.ndjson")" "$(for i in 1 2 3 4; do cat "$SAMPLES"; done)"
 }
 
+@test "falco-pipes-report.service counts yesterday's alerts by priority and rule, busiest first" {
+	local dir=$BATS_TEST_TMPDIR today yesterday before script
+	today=$(date -u +%F)
+	yesterday=$(date -u -d yesterday +%F)
+	before=$(date -u -d '2 days ago' +%F)
+	mkdir -p "$dir/log" "$dir/state"
+	# the seed's two alerts on three days: the rotated file holds the day
+	# before yesterday and yesterday, the current one yesterday and today
+	{
+		sed "s/\"time\":\"[0-9-]*T/\"time\":\"${before}T/" "$EXAMPLES/seed-alerts.ndjson"
+		sed "s/\"time\":\"[0-9-]*T/\"time\":\"${yesterday}T/" "$EXAMPLES/seed-alerts.ndjson"
+		sed -n "2s/\"time\":\"[0-9-]*T/\"time\":\"${yesterday}T/p" "$EXAMPLES/seed-alerts.ndjson"
+	} >"$dir/log/events.json.1"
+	{
+		sed -n "2s/\"time\":\"[0-9-]*T/\"time\":\"${yesterday}T/p" "$EXAMPLES/seed-alerts.ndjson"
+		sed "s/\"time\":\"[0-9-]*T/\"time\":\"${today}T/" "$EXAMPLES/seed-alerts.ndjson"
+	} >"$dir/log/events.json"
+	# ExecStart= as systemd hands it to /bin/sh: continuations joined,
+	# "$$" a "$", "%%" a "%", the outer quotes gone
+	script=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$EXAMPLES/systemd/falco-pipes-report.service" |
+	    sed -e 's/\\$//' | tr '\n' ' ' |
+	    sed -e "s|^ExecStart=/bin/sh -c '||" -e "s|' *\$||" -e 's/\$\$/$/g' -e 's/%%/%/g' \
+	        -e "s|/var/log/falco/|$dir/log/|g")
+	run -0 --separate-stderr env STATE_DIRECTORY="$dir/state" sh -c "$script"
+	assert_output "      3 Warning Connection to vistatech.it
+      1 Notice Terminal shell in container"
+	assert_equal "$stderr" ""
+	assert_equal "$(cat "$dir/state/$yesterday.txt")" "$output"
+}
+
 @test "the Falco fragments are YAML that turn json_output on" {
 	need_python_yaml
 	local f
