@@ -194,8 +194,12 @@ install: all
 		f=completions/fish/$$p.fish; [ ! -f $$f ] || install -m 644 $$f $(DESTDIR)$(FISHCOMPDIR)/$$p.fish; \
 	done
 	for f in $(EXAMPLE_FILES); do \
-		m=644; [ ! -x $$f ] || m=755; \
-		install -D -m $$m $$f $(DESTDIR)$(EXAMPLESDIR)/$${f#examples/}; \
+		d=$(DESTDIR)$(EXAMPLESDIR)/$${f#examples/}; \
+		if [ -L $$f ]; then \
+			install -d $${d%/*} && ln -sfn "$$(readlink $$f)" $$d; \
+		else \
+			m=644; [ ! -x $$f ] || m=755; install -D -m $$m $$f $$d; \
+		fi; \
 	done
 	for u in $(SYSTEMD_UNITS); do \
 		install -m 644 $$u $(DESTDIR)$(SYSTEMDUNITDIR); done

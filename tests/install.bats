@@ -48,7 +48,7 @@ setup() {
 @test "make uninstall removes every file make install put there" {
 	run -0 make -s -C "$TOP" install BUILD="$BUILD" PREFIX=/usr DESTDIR="$DEST"
 	run -0 make -s -C "$TOP" uninstall BUILD="$BUILD" PREFIX=/usr DESTDIR="$DEST"
-	run -0 find "$DEST" -type f
+	run -0 find "$DEST" ! -type d
 	assert_output ""
 	# nor the directories of falco-pipes' own
 	[ ! -e "$DEST/usr/share/doc/falco-pipes" ] || fail "doc directory left"

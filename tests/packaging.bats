@@ -142,7 +142,7 @@ need_package() {
 @test "lintian finds no error in the source and binary packages" {
 	need_package
 	run -0 --separate-stderr lintian --fail-on error "$PKG"/deb/falco-pipes_*.changes
-	refute_line --regexp '^E: '
-	# what it still says, for whoever reads the test's log
-	printf '%s\n' "$output" >"$PKG/deb/lintian.txt"
+	if grep -q '^E: ' <<<"$output"; then
+		fail "$output"
+	fi
 }
