@@ -780,3 +780,29 @@ falco-route: FALCO_K8S_POD: the value is 200000 bytes: cut to 131007"
 	assert_equal "$stderr" ""
 	assert_equal "$(cat out.ndjson)" "$(sample 1; sample 2)"
 }
+
+@test "SIGHUP reads the routes file again; one that does not parse leaves the routes in force" {
+	echo 'priority = Critical -> crit.ndjson' >seed.routes
+	route_in_background --default /dev/null -f seed.routes
+	sample 1 >&7
+	wait_for_lines crit.ndjson 1
+	echo 'priority = Notice -> notice.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes read again' out.stderr
+	sample 2 >&7
+	wait_for_lines notice.ndjson 1
+	echo 'priority = = Notice -> broken.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes in force stay' out.stderr
+	sample 3 >&7
+	exec 7>&-
+	route_wait
+	assert_equal "$status" 0
+	assert_equal "$(cat crit.ndjson)" "$(sample 1)"
+	assert_equal "$(cat notice.ndjson)" "$(sample 2; sample 3)"
+	[ ! -e broken.ndjson ]
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: routes read again: 1 route"
+	assert_line --index 1 --partial "falco-route: seed.routes:1: column"
+	assert_line --index 2 "falco-route: routes not read again: the routes in force stay"
+}

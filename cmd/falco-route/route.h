@@ -123,6 +123,9 @@ struct router {
 	struct reader *reader;
 	struct alert alert;
 	unsigned long sequence;	/* alerts read, so no sink gets one twice */
+	int argc;		/* the command line, read again on SIGHUP */
+	char **argv;
+	int routes_files;	/* how many -f: SIGHUP reads them again */
 };
 
 /* routes.c */
@@ -132,6 +135,7 @@ void route_add(struct router *r, const char *condition, const char *file,
 void route_add_sink(struct router *r, const char *sink_name);
 void routes_read_file(struct router *r, const char *path);
 void routes_compile(struct router *r);
+void routes_forget(struct router *r);
 void routes_free(struct router *r);
 
 /* sink.c */
