@@ -753,6 +753,29 @@ finish_slack() {
 	assert_equal "$(accounted)" "$(wc -l <"$BATS_TEST_TMPDIR/consumed")"
 }
 
+@test "--rate counts every try, retries included, in any window of its duration" {
+	start_receiver 500:busy 500:busy 200:ok
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 3
+	# two tries may go at once; the third waits until the first is 1 s old
+	arrived_apart 1 3 1.0
+}
+
+@test "--rate 2/1s never lets a third message through within a second" {
+	start_receiver
+	for i in 1 2 3; do sample 1; done >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --digest-max 1 --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	# the third alert waited for its slot, alone or in a digest
+	arrived_apart 1 "$(requests)" 1.0
+	assert_equal "$(accounted)" 3
+}
+
+@test "a webhook URL with a port out of range is refused at start, without the URL" {
+	SLACK_WEBHOOK_URL=https://hooks.example:99999/services/SECRET run -2 --separate-stderr falco-slack </dev/null
+	assert_equal "$stderr" "falco-slack: the webhook URL has an invalid port (1 to 65535)"
+}
+
 @test "alerts flow to standard output while the webhook has not answered" {
 	start_receiver hold
 	start_slack
