@@ -11,34 +11,12 @@ setup() {
 	RECV=$BATS_TEST_TMPDIR/recv
 	mkdir -p "$RECV"
 	unset SLACK_WEBHOOK_URL
+	RECEIVER_URL_VAR=SLACK_WEBHOOK_URL
 }
 
 teardown() {
-	if [ -n "${RECEIVER_PID:-}" ]; then
-		kill "$RECEIVER_PID" 2>/dev/null || true
-		wait "$RECEIVER_PID" 2>/dev/null || true
-	fi
-}
-
-# start_receiver [--tls CERT KEY] [ANSWER...]: sets $URL and $SLACK_WEBHOOK_URL
-start_receiver() {
-	local scheme=http
-	[ "${1:-}" != --tls ] || scheme=https
-	python3 "$BATS_TEST_DIRNAME/lib/http-receiver.py" "$RECV" "$@" 3>&- &
-	RECEIVER_PID=$!
-	wait_for_file "$RECV/port"
-	URL="$scheme://127.0.0.1:$(cat "$RECV/port")$SECRET_PATH"
-	export SLACK_WEBHOOK_URL=$URL
-}
-
-# requests: how many requests the receiver recorded
-requests() {
-	if [ -f "$RECV/log" ]; then wc -l <"$RECV/log"; else echo 0; fi
-}
-
-# body N [JQ]: what the receiver got in request N, through jq
-body() {
-	jq -r "${2:-.}" "$RECV/$1.body"
+	fifo_teardown
+	stop_receiver
 }
 
 # accounted: how many alerts the received messages stand for, one for a
@@ -46,15 +24,6 @@ body() {
 accounted() {
 	jq -r 'if (.text | startswith("Falco digest: ")) then .attachments[0].text else "1" end' "$RECV"/*.body |
 		awk '{ n += $1 } END { print n + 0 }'
-}
-
-# arrived_apart N M SECONDS: request M reached the receiver at least
-# SECONDS after request N (a lower bound only: sleeps may run long)
-arrived_apart() {
-	local gap
-	gap=$(awk -v n="$1" -v m="$2" '$1 == n { a = $4 } $1 == m { b = $4 } END { printf "%.3f", b - a }' "$RECV/log")
-	awk -v gap="$gap" -v min="$3" 'BEGIN { exit !(gap >= min) }' ||
-		fail "requests $1 and $2 arrived $gap s apart, expected at least $3 s"
 }
 
 # post_one ANSWER...: post sample 2 to a receiver that gives ANSWER...
@@ -696,36 +665,15 @@ make_ca() {
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	until "$@"; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-}
-
-# lines_in FILE N: FILE holds at least N lines
-lines_in() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
-}
-
-# start_slack ARGS...: falco-slack in the background reading the FIFO
-# $BATS_TEST_TMPDIR/fifo (held open on fd 4), output to out and err there
+# start_slack ARGS...: falco-slack in the background reading a FIFO held
+# open on fd 4, output to out and err in $BATS_TEST_TMPDIR
 start_slack() {
-	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	falco-slack "$@" <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	SLACK_PID=$!
-	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	on_fifo 4 falco-slack "$@"
 }
 
 # finish_slack: end of input; sets $status to falco-slack's exit status
 finish_slack() {
-	exec 4>&-
-	status=0
-	wait "$SLACK_PID" || status=$?
+	fifo_finish 4
 }
 
 @test "SIGTERM mid-stream with the webhook hanging: every alert read is passed on and posted or kept" {

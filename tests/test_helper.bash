@@ -15,15 +15,11 @@ sample() {
 	sed -n "${1}p" "$SAMPLES"
 }
 
-# wait_for_file FILE [SECONDS]: a server writes its port there when ready
-wait_for_file() {
-	local file=$1 tries=$(( ${2:-10} * 20 ))
-	while [ ! -s "$file" ] && [ "$tries" -gt 0 ]; do
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-	[ -s "$file" ]
-}
+# what every suite shares: bounded waits, a program on a FIFO, the
+# recording HTTP receiver
+load "$BATS_TEST_DIRNAME/lib/wait.bash"
+load "$BATS_TEST_DIRNAME/lib/fifo.bash"
+load "$BATS_TEST_DIRNAME/lib/receiver.bash"
 
 # Undelivered alerts go to the state directory unless told otherwise: a
 # test's own, never /var/spool or the user's home.
