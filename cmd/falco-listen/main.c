@@ -33,7 +33,6 @@
 #include "select.h"
 #include "signals.h"
 #include "spool.h"
-#include "version.h"
 #include "xalloc.h"
 
 static const char synopsis[] =
@@ -144,17 +143,13 @@ add_listen(struct config *cf, const char *addr)
 }
 
 static void
-parse_option(struct config *cf, int key, const char *arg)
+parse_option(void *ctx, int key, const char *arg)
 {
+	struct config *cf = ctx;
+
 	if (select_option(&cf->select, key, arg))
 		return;
 	switch (key) {
-	case 'h':
-		opts_help(stdout, synopsis, summary, options);
-		exit(EXIT_OK);
-	case 'V':
-		printf("falco-listen %s\n", FALCO_PIPES_VERSION);
-		exit(EXIT_OK);
 	case OPT_CLIENT_CA:
 		cf->client_ca = arg;
 		break;
@@ -210,8 +205,7 @@ parse_option(struct config *cf, int key, const char *arg)
 static void
 parse_options(struct config *cf, int argc, char **argv)
 {
-	struct opt_parser parser;
-	int key;
+	int first;
 
 	select_init(&cf->select);
 	cf->max_body = 1024 * 1024;
@@ -221,13 +215,10 @@ parse_options(struct config *cf, int argc, char **argv)
 	cf->queue_bytes = 16 * 1024 * 1024;
 	cf->max_spool = (size_t)1 << 30;
 	cf->drain_timeout = 30;
-	opts_build(options, &parser);
-	while ((key = getopt_long(argc, argv, parser.shortopts,
-	    parser.longopts, NULL)) != -1)
-		parse_option(cf, key, optarg);
-	opts_free(&parser);
-	if (optind < argc) {
-		warnx("'%s': no operands: alerts come over HTTP", argv[optind]);
+	first = opts_parse(argc, argv, options, synopsis, summary,
+	    parse_option, cf);
+	if (first < argc) {
+		warnx("'%s': no operands: alerts come over HTTP", argv[first]);
 		opts_usage(synopsis);
 	}
 	if ((cf->tls_cert == NULL) != (cf->tls_key == NULL)) {
