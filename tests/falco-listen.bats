@@ -531,6 +531,8 @@ check_written_then_kept() {
 	last=$(tail -n 1 "$T/dead" | sed 's/^{"n":\([0-9]*\),.*/\1/')
 	[ "$last" -eq "$ok" ] || [ "$last" -eq $((ok + 1)) ]
 	run -0 cmp "$T/dead" <(sed -n "$((last - kept + 1)),${last}p" "$T/alerts")
+	noun=alerts
+	[ "$kept" != 1 ] || noun=alert
 	run -0 cat "$T/err"
-	assert_output "falco-listen: $kept alerts not delivered, kept in '$T/dead'"
+	assert_output "falco-listen: $kept $noun not delivered, kept in '$T/dead'"
 }

@@ -281,5 +281,13 @@ main(int argc, char **argv)
 		printf("failed %zu\n", failed_requests);
 		failed = 2;
 	}
+	for (i = 0; i < nconns; i++) {
+		buf_free(&conns[i].req);
+		buf_free(&conns[i].resp);
+	}
+	free(conns);
+	free(fds);
+	free(lines);
+	buf_free(&all);
 	return failed;
 }
