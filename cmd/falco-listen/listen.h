@@ -57,7 +57,5 @@ struct writer *writer_start(struct queue *q, struct spool *dead);
  * dead letter), EXIT_USAGE (a write error) or EXIT_PIPE.
  */
 int writer_finish(struct writer *w);
-/* 1 once the writer found standard output closed or in error */
-int writer_failed(struct writer *w);
 
 #endif

@@ -127,7 +127,6 @@ struct listener {
 	atomic_int spooling;	/* "spooled" said for this backlog */
 	atomic_int refusing;	/* "refused" said for this run of refusals */
 	atomic_ulong refused;	/* alerts answered 503 */
-	atomic_ulong bad_bodies;
 };
 
 /* ---- options ---- */
@@ -295,18 +294,20 @@ wanted(void *ctx, struct alert *a)
 	return select_wants(&l->cf.select, a);
 }
 
-static void
+/* 1 when the spool holds alerts: said once each time it starts to */
+static int
 say_spooling(struct listener *l)
 {
 	int was = 0;
 
 	if (spool_records(l->overflow) == 0) {
 		atomic_store(&l->spooling, 0);
-		return;
+		return 0;
 	}
 	if (atomic_compare_exchange_strong(&l->spooling, &was, 1))
 		warnx("standard output is not keeping up: alerts are kept in "
 		    "'%s' until it does", spool_path(l->overflow));
+	return 1;
 }
 
 static void
@@ -341,12 +342,9 @@ accept_lines(struct listener *l, const struct buf *lines,
 			break;
 		kept++;
 	}
-	if (spool_records(l->overflow) > 0) {
-		say_spooling(l);
-		/* spooled means on the disk, not in the page cache */
-		if (spool_sync(l->overflow) < 0)
-			kept = 0;
-	}
+	/* spooled means on the disk, not in the page cache */
+	if (say_spooling(l) && spool_sync(l->overflow) < 0)
+		kept = 0;
 	if (kept < total) {
 		refuse(l, r, kept, total);
 		return;
@@ -371,13 +369,11 @@ post_alerts(struct listener *l, const struct httpd_request *req,
 		accept_lines(l, &lines, r);
 		break;
 	case BODY_BAD:
-		atomic_fetch_add(&l->bad_bodies, 1);
 		warnx("POST %s: %s", req->path, why.data);
 		r->status = 400;
 		buf_printf(&r->body, "%s\n", why.data);
 		break;
 	case BODY_TOO_LONG:
-		atomic_fetch_add(&l->bad_bodies, 1);
 		warnx("POST %s: %s", req->path, why.data);
 		r->status = 413;
 		buf_printf(&r->body, "%s\n", why.data);

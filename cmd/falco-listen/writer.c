@@ -48,8 +48,7 @@ struct writer {
 	int socket;		/* fd is a socket: send(MSG_DONTWAIT) */
 	struct buf out;		/* lines popped and not yet written */
 	size_t written;		/* bytes of out already written */
-	int outcome;		/* enum outcome; read by other threads */
-	pthread_mutex_t lock;
+	int outcome;		/* enum outcome; read by others after the join */
 	pthread_t thread;
 };
 
@@ -79,22 +78,9 @@ open_output(struct writer *w)
 static void
 set_outcome(struct writer *w, int outcome)
 {
-	pthread_mutex_lock(&w->lock);
 	w->outcome = outcome;
-	pthread_mutex_unlock(&w->lock);
 	/* a server that cannot write what it accepts must stop accepting */
 	stop_request();
-}
-
-static int
-get_outcome(struct writer *w)
-{
-	int outcome;
-
-	pthread_mutex_lock(&w->lock);
-	outcome = w->outcome;
-	pthread_mutex_unlock(&w->lock);
-	return outcome;
 }
 
 static void
@@ -234,19 +220,12 @@ writer_start(struct queue *q, struct spool *dead)
 	w->q = q;
 	w->dead = dead;
 	w->outcome = WRITING;
-	pthread_mutex_init(&w->lock, NULL);
 	open_output(w);
 	if ((rc = pthread_create(&w->thread, NULL, run, w)) != 0) {
 		errno = rc;
 		err(EXIT_USAGE, "pthread_create");
 	}
 	return w;
-}
-
-int
-writer_failed(struct writer *w)
-{
-	return get_outcome(w) != WRITING;
 }
 
 int
@@ -267,7 +246,6 @@ writer_finish(struct writer *w)
 	else if (outcome == BROKEN)
 		status = EXIT_PIPE;
 	buf_free(&w->out);
-	pthread_mutex_destroy(&w->lock);
 	free(w);
 	return status;
 }
