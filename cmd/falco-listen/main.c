@@ -80,7 +80,19 @@ static const struct opt_spec options[] = {
 	  "require a client certificate signed by a CA in FILE (PEM)" },
 	{ "token-file", OPT_TOKEN_FILE, required_argument, "FILE",
 	  "require 'Authorization: Bearer TOKEN', the token read from FILE" },
-	SELECT_OPTIONS,
+	/*
+	 * SELECT_OPTIONS but --follow, which is about input files: the
+	 * same keys, so select_option() takes them; --max-line-bytes says
+	 * what it does here.
+	 */
+	{ "when", 'w', required_argument, "CONDITION",
+	  "only alerts where CONDITION holds (repeatable: all must)" },
+	{ "min-priority", 'p', required_argument, "PRIORITY",
+	  "only alerts of PRIORITY or more severe" },
+	{ "lists", 'l', required_argument, "FILE",
+	  "load the lists and macros of a Falco rules file (repeatable)" },
+	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE",
+	  "answer 413 to a body with a longer alert (default 1M)" },
 	{ "max-body", OPT_MAX_BODY, required_argument, "SIZE",
 	  "answer 413 to a larger request body (default 1M)" },
 	{ "max-connections", OPT_MAX_CONNECTIONS, required_argument, "N",
