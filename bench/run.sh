@@ -8,14 +8,18 @@
 #   falco-filter and jq select as many alerts;
 #   falco-route against falco-filter on three conditions, when it is built;
 #   falco-slack's alerts per second to a local receiver, and its RSS under a
-#   storm at the default rate, when it is built.
+#   storm at the default rate, when it is built;
+#   falco-listen's alerts per second received over loopback keep-alive
+#   connections, one alert per request as Falco posts them (posted by
+#   tests/tools/alert-post.c), and its peak RSS, when it is built.
 # It prints PASS or FAIL per target and exits 1 if any target failed.
 # Nothing here contacts any address but 127.0.0.1.
 #
 # Environment: FALCO_PIPES_BUILD (default ./build), BENCH_RUNS (3),
 # BENCH_CORPUS_MB (300, in MiB), BENCH_JQ_MB (0: jq reads the whole corpus;
 # N: jq and falco-filter read its first N MB, for a quicker run),
-# BENCH_SLACK_ALERTS (20000), BENCH_STORM_ALERTS (100000).
+# BENCH_SLACK_ALERTS (20000), BENCH_STORM_ALERTS (100000),
+# BENCH_LISTEN_ALERTS (200000), BENCH_LISTEN_CONNECTIONS (8).
 #
 # rounds() sets best_NAME, rss_NAME and status_NAME by eval and calls the
 # run_NAME functions by name, which shellcheck cannot follow:
@@ -30,6 +34,8 @@ corpus_bytes=$(( ${BENCH_CORPUS_MB:-300} * 1048576 ))
 jq_bytes=$(( ${BENCH_JQ_MB:-0} * 1000000 ))
 slack_alerts=${BENCH_SLACK_ALERTS:-20000}
 storm_alerts=${BENCH_STORM_ALERTS:-100000}
+listen_alerts=${BENCH_LISTEN_ALERTS:-200000}
+listen_connections=${BENCH_LISTEN_CONNECTIONS:-8}
 
 condition='priority >= warning and k8s.ns.name = demo'
 # The same condition for jq 1.6, which has no severity order of its own.
@@ -57,6 +63,8 @@ rss_target_kib=16384
 route_target=0.5
 slack_target=2000
 storm_rss_target_kib=65536
+# issue 13: alerts a second received, on 2 cores
+listen_target=20000
 
 cflags="-O2 -std=c17 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
@@ -64,6 +72,7 @@ cflags="-O2 -std=c17 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wshadow
 
 failed=0
 receiver_pid=
+listen_pid=
 
 say() {
 	printf '%s\n' "$*"
@@ -117,7 +126,14 @@ stop_receiver() {
 		receiver_pid=
 	fi
 }
-trap stop_receiver EXIT
+stop_listen() {
+	if [ -n "$listen_pid" ]; then
+		kill "$listen_pid" 2>/dev/null || true
+		wait "$listen_pid" 2>/dev/null || true
+		listen_pid=
+	fi
+}
+trap 'stop_receiver; stop_listen' EXIT
 trap 'exit 130' INT TERM
 
 # timed OUTFILE CMD...: one run of CMD with its stdout to OUTFILE; sets
@@ -424,6 +440,88 @@ bench_slack() {
 	rm -f "$work/slack.ndjson" "$work/storm.ndjson" "$work/slack.out"
 }
 
+# listen_round CONNECTIONS: one run of falco-listen, its standard output
+# counted through a pipe, fed $work/listen.ndjson by alert-post over
+# CONNECTIONS keep-alive connections; sets round_rate (alerts answered a
+# second), round_ok (answered 200), round_rss (peak RSS, KiB),
+# round_written (lines written) and round_status. Only this shell can
+# wait for falco-listen, so this is not called in $(...).
+listen_round() {
+	rm -f "$work/listen.ports" "$work/listen.fifo" "$work/listen.count"
+	mkfifo "$work/listen.fifo"
+	wc -l <"$work/listen.fifo" >"$work/listen.count" &
+	count_pid=$!
+	STATE_DIRECTORY=$work/listen-state "$build/falco-listen" \
+		--listen 127.0.0.1:0 --port-file "$work/listen.ports" \
+		>"$work/listen.fifo" 2>"$work/listen.err" &
+	listen_pid=$!
+	waited=0
+	while [ ! -s "$work/listen.ports" ]; do
+		waited=$((waited + 1))
+		if [ "$waited" -gt 100 ]; then
+			say "bench: falco-listen did not start" >&2
+			exit 2
+		fi
+		sleep 0.1
+	done
+	"$build/tests/alert-post" -c "$1" "$(cat "$work/listen.ports")" \
+		"$work/listen.ndjson" >"$work/listen.posted" || true
+	# VmHWM is the peak resident set so far: every alert is answered
+	round_rss=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$listen_pid/status")
+	kill -TERM "$listen_pid"
+	round_status=0
+	wait "$listen_pid" || round_status=$?
+	listen_pid=
+	wait "$count_pid"
+	round_written=$(tr -d ' ' <"$work/listen.count")
+	round_rate=$(awk '/requests in/ { print $6 }' "$work/listen.posted")
+	round_ok=$(awk '$1 == 200 { print $2 }' "$work/listen.posted")
+	round_ok=${round_ok:-0}
+}
+
+bench_listen() {
+	say ""
+	say "== falco-listen"
+	if ! program falco-listen || [ ! -x "$build/tests/alert-post" ]; then
+		say "skipped: falco-listen or tests/alert-post not built"
+		return 0
+	fi
+	head -n "$listen_alerts" "$corpus" >"$work/listen.ndjson"
+	listen_alerts=$(count_lines "$work/listen.ndjson")
+	best_listen=0
+	rss_listen=0
+	all_written=1
+	round=0
+	while [ "$round" -lt "$runs" ]; do
+		round=$((round + 1))
+		listen_round "$listen_connections"
+		if [ "$(is_at_least "$round_rate" "$best_listen")" = 1 ]; then
+			best_listen=$round_rate
+		fi
+		[ "$round_rss" -le "$rss_listen" ] || rss_listen=$round_rss
+		if [ "$round_ok" != "$listen_alerts" ] ||
+		    [ "$round_written" != "$listen_alerts" ] ||
+		    [ "$round_status" != 0 ]; then
+			all_written=0
+			say "round $round: $round_ok of $listen_alerts answered 200, $round_written written, exit status $round_status"
+		fi
+	done
+	# for information: one connection, as one Falco posts
+	listen_round 1
+	one_rate=$round_rate
+
+	say "falco-listen   $listen_alerts alerts, one a request, over $listen_connections keep-alive connections: $best_listen alerts/s (best of $runs), peak RSS $(mib "$rss_listen") MiB"
+	say "               for information, one run over 1 connection: $one_rate alerts/s"
+
+	say ""
+	verdict "$(is_at_least "$best_listen" "$listen_target")" \
+		"falco-listen receives $best_listen alerts/s over $listen_connections connections (target >= $listen_target)"
+	verdict "$all_written" \
+		"falco-listen wrote every alert it answered 200, once, and exited 0 on SIGTERM ($listen_alerts a run)"
+	rm -rf "$work/listen.ndjson" "$work/listen.fifo" "$work/listen.count" \
+		"$work/listen.posted" "$work/listen.ports" "$work/listen-state"
+}
+
 main() {
 	mkdir -p "$work"
 	for tool in jq grep awk cmp /usr/bin/time; do
@@ -458,6 +556,7 @@ main() {
 	bench_filter
 	bench_route
 	bench_slack
+	bench_listen
 
 	say ""
 	if [ "$failed" = 0 ]; then
