@@ -808,7 +808,7 @@ for i in range(100):
 	# all read (flushed before the next read) and the first posted
 	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 || fail "not all alerts were read"
 	wait_until 10 test -s "$RECV/log" || fail "nothing was posted"
-	kill -INT "$SLACK_PID"
+	kill -INT "$FIFO_PID"
 	finish_slack
 	assert_equal "$status" 1
 	assert_equal "$(requests)" 1
