@@ -43,8 +43,9 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # Debian packages needed to build, test, benchmark and run the demo.
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 	libyaml-dev libmicrohttpd-dev bats bats-assert bats-support \
-	python3 openssl jq mandoc ca-certificates time \
-	zsh fish bash-completion strace valgrind
+	python3 openssl jq mandoc ca-certificates time curl \
+	zsh fish bash-completion strace valgrind \
+	prometheus prometheus-pushgateway
 
 all: $(BINARIES) $(TEST_TOOLS)
 
