@@ -367,7 +367,9 @@ EOF
 }
 
 @test "a closed standard output ends the run with status 141 after the last textfile" {
-	for i in $(seq 200); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/in"
+	local alerts i
+	alerts=$(cat "$SAMPLES")
+	for i in $(seq 200); do printf '%s\n' "$alerts"; done >"$BATS_TEST_TMPDIR/in"
 	run -0 bash -c 'falco-prom --textfile "$1/m.prom" "$1/in" | head -n 1 >/dev/null; echo "${PIPESTATUS[0]}"' \
 		bash "$BATS_TEST_TMPDIR"
 	assert_output 141

@@ -33,9 +33,20 @@ struct series {
 	char key[];			/* the values, each ending in VALUE_END */
 };
 
+/*
+ * Half a cache line holds eight slots: the table of 10,000 series takes
+ * 256 KiB, which a core's cache can keep, and a lookup that misses (the
+ * most common one once --max-series is reached) reads nothing else.
+ */
 struct slot {
-	uint64_t hash;
-	struct series *series;		/* NULL: empty */
+	uint32_t tag;			/* the hash's high half */
+	uint32_t number;		/* the series' number + 1; 0: empty */
+};
+
+/* the labels whose fields are in one list of members */
+struct field_group {
+	size_t *labels;			/* indexes into metrics.labels */
+	size_t n;
 };
 
 /* a label, as the counting loop uses it */
@@ -53,6 +64,7 @@ struct metrics {
 	char *metric, *help;
 	struct label *labels;
 	size_t nlabels;
+	struct field_group top_fields, output_fields;
 	size_t max_series;
 	double start_time;
 	uint64_t seed;
@@ -150,6 +162,22 @@ copy_labels(const struct label_spec *specs, size_t n, size_t *key_room)
 	return labels;
 }
 
+static void
+group_fields(struct metrics *m)
+{
+	size_t j;
+
+	m->top_fields.labels = xcalloc(m->nlabels + 1, sizeof(size_t));
+	m->output_fields.labels = xcalloc(m->nlabels + 1, sizeof(size_t));
+	for (j = 0; j < m->nlabels; j++) {
+		struct field_group *g = m->labels[j].top_level ?
+		    &m->top_fields : &m->output_fields;
+
+		if (m->labels[j].kind == LABEL_FIELD)
+			g->labels[g->n++] = j;
+	}
+}
+
 struct metrics *
 metrics_new(const struct metrics_options *o)
 {
@@ -161,6 +189,7 @@ metrics_new(const struct metrics_options *o)
 	m->help = xstrdup(o->help);
 	m->labels = copy_labels(o->labels, o->nlabels, &key_room);
 	m->nlabels = o->nlabels;
+	group_fields(m);
 	m->values = xcalloc(o->nlabels + 1, sizeof(*m->values));
 	m->key = xmalloc(key_room + 1);
 	m->max_series = o->max_series;
@@ -197,6 +226,8 @@ metrics_free(struct metrics *m)
 		free(m->labels[i].field);
 	}
 	free(m->labels);
+	free(m->top_fields.labels);
+	free(m->output_fields.labels);
 	free(m->values);
 	free(m->key);
 	free(m->chunks);
@@ -225,38 +256,40 @@ metrics_other_line(struct metrics *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* take members[i] for label j: the first of that name stands, even null */
+static void
+take_member(struct metrics *m, size_t j, const struct json_member *member)
+{
+	m->values[j] = member->value;
+	if (m->values[j].type == JSON_ABSENT)
+		m->values[j].type = JSON_NULL;
+}
+
 /*
- * Find the labels' fields in one pass over the members, the way
- * alert_field() does (the first member of that name, unescaped), but
- * without unescaping a key unless the plain comparison found nothing:
+ * Find the fields of the labels in group in one pass over the members,
+ * the way alert_field() does (the first member of that name, unescaped),
+ * but without unescaping a key unless the plain comparison found nothing:
  * an escaped key is rare, and it can only be longer than its name.
  */
 static void
 find_fields(struct metrics *m, const struct json_member *members, size_t n,
-    int top_level)
+    const struct field_group *group)
 {
-	size_t i, j, missing = 0;
+	size_t i, k, missing = group->n;
 
-	for (j = 0; j < m->nlabels; j++)
-		if (m->labels[j].kind == LABEL_FIELD &&
-		    m->labels[j].top_level == top_level)
-			missing++;
 	for (i = 0; i < n && missing > 0; i++) {
-		const struct json_value *key = &members[i].key;
-		size_t len = key->raw_len - 2;
+		const char *key = members[i].key.raw + 1;
+		size_t len = members[i].key.raw_len - 2;
 
-		for (j = 0; j < m->nlabels; j++) {
+		for (k = 0; k < group->n; k++) {
+			size_t j = group->labels[k];
 			const struct label *l = &m->labels[j];
 
-			if (l->kind != LABEL_FIELD || l->top_level != top_level ||
+			if (l->field_len != len || key[0] != l->field[0] ||
 			    m->values[j].type != JSON_ABSENT ||
-			    l->field_len != len ||
-			    memcmp(key->raw + 1, l->field, len) != 0)
+			    memcmp(key, l->field, len) != 0)
 				continue;
-			m->values[j] = members[i].value;
-			/* found, and null or not, the first one stands */
-			if (m->values[j].type == JSON_ABSENT)
-				m->values[j].type = JSON_NULL;
+			take_member(m, j, &members[i]);
 			missing--;
 		}
 	}
@@ -265,16 +298,14 @@ find_fields(struct metrics *m, const struct json_member *members, size_t n,
 
 		if (memchr(key->raw + 1, '\\', key->raw_len - 2) == NULL)
 			continue;
-		for (j = 0; j < m->nlabels; j++) {
+		for (k = 0; k < group->n; k++) {
+			size_t j = group->labels[k];
 			const struct label *l = &m->labels[j];
 
-			if (l->kind != LABEL_FIELD || l->top_level != top_level ||
-			    m->values[j].type != JSON_ABSENT ||
+			if (m->values[j].type != JSON_ABSENT ||
 			    !json_string_equals(key, l->field, l->field_len))
 				continue;
-			m->values[j] = members[i].value;
-			if (m->values[j].type == JSON_ABSENT)
-				m->values[j].type = JSON_NULL;
+			take_member(m, j, &members[i]);
 			missing--;
 		}
 	}
@@ -348,8 +379,8 @@ make_key(struct metrics *m, struct alert *a)
 
 	for (i = 0; i < m->nlabels; i++)
 		m->values[i].type = JSON_ABSENT;
-	find_fields(m, a->top, a->ntop, 1);
-	find_fields(m, a->fields, a->nfields, 0);
+	find_fields(m, a->top, a->ntop, &m->top_fields);
+	find_fields(m, a->fields, a->nfields, &m->output_fields);
 	for (i = 0; i < m->nlabels; i++) {
 		const struct label *l = &m->labels[i];
 		char *start = k;
@@ -376,14 +407,18 @@ static struct slot *
 index_slot(struct metrics *m, uint64_t hash, const char *key, size_t len)
 {
 	size_t mask = m->index_size - 1, i = (size_t)hash & mask;
+	uint32_t tag = (uint32_t)(hash >> 32);
 
 	for (;; i = (i + 1) & mask) {
 		struct slot *slot = &m->index[i];
-		const struct series *s = slot->series;
+		const struct series *s;
 
-		if (s == NULL)
+		if (slot->number == 0)
 			return slot;
-		if (slot->hash == hash && s->key_len == len &&
+		if (slot->tag != tag)
+			continue;
+		s = series_at(m, slot->number - 1);
+		if (s->hash == hash && s->key_len == len &&
 		    memcmp(s->key, key, len) == 0)
 			return slot;
 	}
@@ -399,11 +434,11 @@ index_grow(struct metrics *m)
 	mask = m->index_size - 1;
 	m->index = xcalloc(m->index_size, sizeof(*m->index));
 	for (i = 0; i < old_size; i++) {
-		if (old[i].series == NULL)
+		if (old[i].number == 0)
 			continue;
-		for (j = (size_t)old[i].hash & mask; m->index[j].series != NULL;
-		    j = (j + 1) & mask)
-			;
+		j = (size_t)series_at(m, old[i].number - 1)->hash & mask;
+		while (m->index[j].number != 0)
+			j = (j + 1) & mask;
 		m->index[j] = old[i];
 	}
 	free(old);
@@ -428,8 +463,8 @@ series_new(struct metrics *m, uint64_t hash, size_t key_len,
 	s->key_len = key_len;
 	memcpy(s->key, m->key, key_len);
 	m->chunks[n / CHUNK_SERIES][n % CHUNK_SERIES] = s;
-	slot->hash = hash;
-	slot->series = s;
+	slot->tag = (uint32_t)(hash >> 32);
+	slot->number = (uint32_t)(n + 1);
 	return s;
 }
 
@@ -445,8 +480,8 @@ metrics_alert(struct metrics *m, struct alert *a)
 	len = make_key(m, a);
 	hash = hash_bytes(m->seed, m->key, len);
 	slot = index_slot(m, hash, m->key, len);
-	if (slot->series != NULL) {
-		s = slot->series;
+	if (slot->number != 0) {
+		s = series_at(m, slot->number - 1);
 	} else if (m->nseries < m->max_series) {
 		s = series_new(m, hash, len, slot);
 		fresh = 1;
