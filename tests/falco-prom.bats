@@ -241,8 +241,10 @@ falco_events_total{rule="r",priority="Debug",source="",user="root",proc_pid=""} 
 	assert_equal "$(metric falco_prom_series_dropped_total "$BATS_TEST_TMPDIR/m.prom")" 90000
 	assert_equal "$(metric falco_prom_lines_total "$BATS_TEST_TMPDIR/m.prom")" 100000
 	run -0 promtool check metrics <"$BATS_TEST_TMPDIR/m.prom"
-	# the issue's bound with the default --max-series
-	[ "$(awk '/^rss/ { print $2 }' "$BATS_TEST_TMPDIR/rss")" -lt 32768 ] ||
+	# the issue's bound with the default --max-series, but for a build
+	# whose sanitizers take memory of their own
+	ldd "$(command -v falco-prom)" | grep -q libasan ||
+		[ "$(awk '/^rss/ { print $2 }' "$BATS_TEST_TMPDIR/rss")" -lt 32768 ] ||
 		fail "peak RSS $(cat "$BATS_TEST_TMPDIR/rss") KiB, over 32 MiB"
 }
 
@@ -356,7 +358,9 @@ EOF
 	FEEDER_PID=$!
 	falco-prom --textfile "$dir/m.prom" <"$dir/fifo" >"$dir/out" 3>&- &
 	PROM_PID=$!
-	sleep 0.5
+	# the first textfile is written once the signals are handled
+	wait_for_file "$dir/m.prom"
+	wait_for_file "$dir/out"
 	kill -TERM "$PROM_PID"
 	rc=0
 	wait "$PROM_PID" || rc=$?

@@ -66,7 +66,7 @@ static const struct opt_spec options[] = {
 	SELECT_OPTIONS,
 	{ "quiet", 'q', no_argument, NULL,
 	  "do not pass alerts through to standard output" },
-	{ "label", OPT_LABEL, required_argument, "NAME=FIELD",
+	{ "label", OPT_LABEL, required_argument, "[NAME=]FIELD",
 	  "add a label taken from a string field (repeatable)" },
 	{ "no-label", OPT_NO_LABEL, required_argument, "NAME",
 	  "drop a label (repeatable)" },
