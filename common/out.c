@@ -37,8 +37,11 @@ out_check(void)
 {
 	if (!ferror(stdout))
 		return;
-	if (errno == EPIPE)
+	if (errno == EPIPE) {
+		/* a hook that returns goes on, with output discarded */
 		out_broken();
+		return;
+	}
 	err(EXIT_USAGE, "standard output");
 }
 
@@ -110,8 +113,10 @@ out_finish(void)
 	if (broken)
 		return;
 	if (fclose(stdout) == EOF) {
-		if (errno == EPIPE)
+		if (errno == EPIPE) {
 			out_broken();
+			return;
+		}
 		err(EXIT_USAGE, "standard output");
 	}
 }
