@@ -315,6 +315,40 @@ EOF
 	assert_equal "$stderr" "falco-prom: '$BATS_TEST_TMPDIR/none/m.prom': cannot create a temporary file beside it: No such file or directory"
 }
 
+@test "a textfile that cannot be written at the end makes the status 1 and says why" {
+	local dir=$BATS_TEST_TMPDIR rc=0
+	mkdir "$dir/collector"
+	mkfifo "$dir/fifo"
+	falco-prom -q --textfile "$dir/collector/m.prom" <"$dir/fifo" 2>"$dir/err" 3>&- &
+	PROM_PID=$!
+	exec 4>"$dir/fifo"
+	wait_for_file "$dir/collector/m.prom"
+	rm -r "$dir/collector"
+	exec 4>&-
+	wait "$PROM_PID" || rc=$?
+	PROM_PID=
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$dir/err")" "falco-prom: '$dir/collector/m.prom': cannot create a temporary file beside it: No such file or directory"
+}
+
+@test "--push pushes every --interval while the input lasts, then once more at the end" {
+	local dir=$BATS_TEST_TMPDIR
+	start_receiver
+	mkfifo "$dir/fifo"
+	python3 -c '
+import sys, time
+for line in open(sys.argv[1], "rb"):
+    sys.stdout.buffer.write(line)
+    sys.stdout.flush()
+    time.sleep(0.1)
+' "$SAMPLES" >"$dir/fifo" 3>&- &
+	FEEDER_PID=$!
+	run -0 --separate-stderr falco-prom -q --push "http://127.0.0.1:$PORT" --interval 200ms <"$dir/fifo"
+	[ "$(wc -l <"$RECV/log")" -ge 5 ] || fail "only $(wc -l <"$RECV/log") pushes in 1.6 s"
+	run -0 awk '$1 == "falco_prom_lines_total" { print $2 }' "$RECV/$(wc -l <"$RECV/log").body"
+	assert_output 16
+}
+
 @test "--push PUTs the exposition to the group's URL, encoding what a path segment cannot carry" {
 	start_receiver
 	run -0 --separate-stderr falco-prom -q --push "http://127.0.0.1:$PORT/" --job 'a/b' \
