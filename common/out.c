@@ -38,7 +38,6 @@ out_check(void)
 	if (!ferror(stdout))
 		return;
 	if (errno == EPIPE) {
-		/* a hook that returns goes on, with output discarded */
 		out_broken();
 		return;
 	}
