@@ -382,7 +382,16 @@ for line in open(sys.argv[1], "rb"):
 @test "a last push that fails makes the status 1 and says why, once" {
 	start_receiver '400:invalid metric family'
 	run -1 --separate-stderr falco-prom --push "http://127.0.0.1:$PORT" "$SAMPLES"
-	assert_equal "$stderr" "falco-prom: 'http://127.0.0.1:$PORT': 400 invalid metric family"
+	assert_equal "$stderr" "falco-prom: 'http://127.0.0.1:$PORT': 400 invalid metric family (1 try)"
+}
+
+@test "a last push with no answer is cut short by --drain-timeout, status 1" {
+	local start
+	start_receiver hang
+	start=$SECONDS
+	run -1 --separate-stderr falco-prom -q --push "http://127.0.0.1:$PORT" --drain-timeout 1s "$SAMPLES"
+	assert_equal "$stderr" "falco-prom: 'http://127.0.0.1:$PORT': the last push was cut short: the --drain-timeout was over"
+	[ $((SECONDS - start)) -lt 8 ] || fail "took $((SECONDS - start)) s"
 }
 
 @test "SIGTERM: every line passed on is counted in the last textfile, and the status is 0" {

@@ -170,7 +170,8 @@ pusher_send(struct pusher *p, const char *text, size_t len, int last)
 		add_answer(&why, resp.body);
 	}
 	if (!p->failing || strcmp(buf_str(&why), buf_str(&p->reported)) != 0)
-		warnx("'%s': %s", p->host, buf_str(&why));
+		warnx("'%s': %s (%d %s)", p->host, buf_str(&why), resp.tries,
+		    resp.tries == 1 ? "try" : "tries");
 	p->failing = 1;
 	buf_reset(&p->reported);
 	buf_adds(&p->reported, buf_str(&why));
