@@ -394,6 +394,15 @@ for line in open(sys.argv[1], "rb"):
 	[ $((SECONDS - start)) -lt 8 ] || fail "took $((SECONDS - start)) s"
 }
 
+@test "the next program sees the end of the alerts without waiting for the last push" {
+	start_receiver hang
+	run -0 bash -c 'start=$(date +%s%N)
+		falco-prom --push "$1" --drain-timeout 4s "$2" 2>/dev/null |
+			{ cat >/dev/null; echo $(( ($(date +%s%N) - start) / 1000000 )); }' \
+		bash "http://127.0.0.1:$PORT" "$SAMPLES"
+	[ "$output" -lt 3000 ] || fail "end of input seen after $output ms"
+}
+
 @test "SIGTERM: every line passed on is counted in the last textfile, and the status is 0" {
 	local dir=$BATS_TEST_TMPDIR rc
 	mkfifo "$dir/fifo"

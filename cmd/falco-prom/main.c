@@ -525,8 +525,8 @@ struct exporter {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int ending;		/* under lock: input is over, do the last round */
-	atomic_int stopping;	/* the same, for a push under way */
+	/* input is over: do the last round (set under lock, so a wait sees it) */
+	atomic_int ending;
 	atomic_int last_round;
 	_Atomic double deadline;	/* the last round's end, clock_now() */
 	int failed;		/* the last round failed */
@@ -539,7 +539,7 @@ export_cancelled(void *ctx)
 	struct exporter *e = ctx;
 
 	if (!atomic_load(&e->last_round))
-		return atomic_load(&e->stopping);
+		return atomic_load(&e->ending);
 	return clock_now() >= atomic_load(&e->deadline);
 }
 
@@ -582,9 +582,9 @@ exporter_main(void *ctx)
 	for (;;) {
 		struct timespec until = monotonic_timespec(next);
 
-		while (!e->ending && clock_now() < next)
+		while (!atomic_load(&e->ending) && clock_now() < next)
 			pthread_cond_timedwait(&e->wake, &e->lock, &until);
-		if (e->ending)
+		if (atomic_load(&e->ending))
 			break;
 		pthread_mutex_unlock(&e->lock);
 		export_round(e, 0);
@@ -654,8 +654,7 @@ exporter_finish(struct exporter *e, double deadline)
 		return EXIT_OK;
 	atomic_store(&e->deadline, deadline);
 	pthread_mutex_lock(&e->lock);
-	e->ending = 1;
-	atomic_store(&e->stopping, 1);
+	atomic_store(&e->ending, 1);
 	pthread_cond_signal(&e->wake);
 	pthread_mutex_unlock(&e->lock);
 	pthread_join(e->thread, NULL);
@@ -757,6 +756,8 @@ main(int argc, char **argv)
 	reader_on_wait(in, reader_flush_output, in);
 	out_on_broken_pipe(output_gone, NULL);
 	count(&cf, in, m);
+	/* the next program need not wait for our last push to see the end */
+	out_finish();
 
 	deadline = stop_requested() ? stop_deadline() :
 	    clock_now() + cf.drain_timeout;
@@ -770,7 +771,6 @@ main(int argc, char **argv)
 	}
 	if (server != NULL)
 		httpd_stop(server);
-	out_finish();
 	if (reader_failed_files(in) > 0 || reader_long_lines(in) > 0)
 		status = EXIT_USAGE;
 	if (status == EXIT_OK && out_is_broken())
