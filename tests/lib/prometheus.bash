@@ -7,7 +7,7 @@
 # listening_port PID: the TCP port the process listens on (127.0.0.1),
 # found through its socket inodes in /proc, so port 0 can be used
 listening_port() {
-	local pid=$1 fd inodes= link hex
+	local pid=$1 fd inodes='' link hex
 	for fd in /proc/"$pid"/fd/*; do
 		link=$(readlink "$fd" 2>/dev/null) || continue
 		case $link in socket:\[*\]) inodes+=" ${link//[!0-9]/}" ;; esac
