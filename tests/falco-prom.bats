@@ -193,6 +193,17 @@ falcosecurity_falcosidekick_falco_events_total{hostname="unknown",k8s_ns_name=""
 falcosecurity_falcosidekick_falco_events_total{hostname="unknown",k8s_ns_name="default",k8s_pod_name="alpine",priority="3",priority_raw="notice",proc_name="sh",rule="Terminal shell in container",source="syscalls"} 1'
 }
 
+@test "a priority is counted under the name Falco prints, whatever its case" {
+	printf '%s\n' '{"rule":"r","priority":"info"}' '{"rule":"r","priority":"Informational"}' \
+		'{"rule":"r","priority":"WARNING"}' '{"rule":"r","priority":"loud"}' >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-prom -q --no-label source --no-label hostname \
+		--no-label k8s_ns_name --no-label k8s_pod_name "$BATS_TEST_TMPDIR/in"
+	run -0 grep '^falco_events_total' <<<"$stderr"
+	assert_output 'falco_events_total{rule="r",priority="Informational"} 2
+falco_events_total{rule="r",priority="Warning"} 1
+falco_events_total{rule="r",priority="loud"} 1'
+}
+
 @test "--label adds a label from a field, and an absent or non-string field gives an empty value" {
 	printf '%s\n' '{"rule":"r","priority":"Debug","output_fields":{"user.name":"root","proc.pid":42}}' \
 		'{"rule":"r","priority":"Debug","output_fields":{"user.name":null}}' >"$BATS_TEST_TMPDIR/in"

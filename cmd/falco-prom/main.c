@@ -427,7 +427,7 @@ make_labels(const struct config *cf, struct labels *l)
 		labels_add(l, "source", "source", LABEL_FIELD, "syscalls");
 	} else {
 		labels_add(l, "rule", "rule", LABEL_FIELD, NULL);
-		labels_add(l, "priority", "priority", LABEL_FIELD, NULL);
+		labels_add(l, "priority", "priority", LABEL_PRIORITY, NULL);
 		labels_add(l, "source", "source", LABEL_FIELD, NULL);
 		labels_add(l, "hostname", "hostname", LABEL_FIELD, NULL);
 	}

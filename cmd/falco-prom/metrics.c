@@ -130,8 +130,7 @@ random_seed(void)
 static size_t
 value_room(const struct label *l)
 {
-	size_t room = l->kind == LABEL_FIELD ? LABEL_VALUE_MAX :
-	    SEVERITY_TEXT_MAX;
+	size_t room = l->field != NULL ? LABEL_VALUE_MAX : SEVERITY_TEXT_MAX;
 
 	if (l->if_empty != NULL && strlen(l->if_empty) > room)
 		room = strlen(l->if_empty);
@@ -173,7 +172,7 @@ group_fields(struct metrics *m)
 		struct field_group *g = m->labels[j].top_level ?
 		    &m->top_fields : &m->output_fields;
 
-		if (m->labels[j].kind == LABEL_FIELD)
+		if (m->labels[j].field != NULL)
 			g->labels[g->n++] = j;
 	}
 }
@@ -369,6 +368,24 @@ put_severity(char *k, int severity, int as_number)
 	return k;
 }
 
+/* a priority Falco knows by its long name, any other string as it is */
+static char *
+put_priority(struct metrics *m, char *k, const struct json_value *v,
+    struct alert *a)
+{
+	const char *s, *name;
+	size_t len;
+
+	if (v->type != JSON_STRING)
+		return k;
+	s = json_string(v, &a->scratch, &len);
+	name = priority_name(priority_parse(s, len));
+	if (name == NULL)
+		return put_string(m, k, v, a);
+	memcpy(k, name, strlen(name));
+	return k + strlen(name);
+}
+
 /* the alert's key into m->key: its length */
 static size_t
 make_key(struct metrics *m, struct alert *a)
@@ -387,6 +404,8 @@ make_key(struct metrics *m, struct alert *a)
 
 		if (l->kind == LABEL_FIELD) {
 			k = put_string(m, k, &m->values[i], a);
+		} else if (l->kind == LABEL_PRIORITY) {
+			k = put_priority(m, k, &m->values[i], a);
 		} else {
 			if (severity == -2)
 				severity = alert_severity(a);

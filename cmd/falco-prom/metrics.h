@@ -27,13 +27,15 @@
 
 enum label_kind {
 	LABEL_FIELD,		/* a string field; empty when absent or not a string */
+	LABEL_PRIORITY,		/* the same, but a priority name in any case, or
+				 * "info", is given as Falco prints it: "Notice" */
 	LABEL_SEVERITY_NUMBER,	/* Falcosidekick's 1 (Debug) to 8 (Emergency), 0 unknown */
 	LABEL_SEVERITY_NAME	/* the priority's long name in lower case, "" unknown */
 };
 
 struct label_spec {
 	char *name;		/* a valid label name */
-	char *field;		/* LABEL_FIELD: the Falco field */
+	char *field;		/* LABEL_FIELD, LABEL_PRIORITY: the Falco field */
 	enum label_kind kind;
 	const char *if_empty;	/* the value when it would be empty; NULL: empty */
 };
