@@ -15,6 +15,16 @@ select_init(struct selection *s)
 	s->lists = lists_new();
 	s->min_severity = -1;
 	s->max_line_bytes = READER_DEFAULT_MAX_LINE;
+	s->follow = 0;
+}
+
+struct reader *
+select_open_input(const struct selection *s, char *const *files, int nfiles)
+{
+	struct reader *r = reader_open(files, nfiles, s->max_line_bytes);
+
+	reader_set_follow(r, s->follow);
+	return r;
 }
 
 void
@@ -46,6 +56,9 @@ select_option(struct selection *s, int key, const char *arg)
 		return 1;
 	case OPT_MAX_LINE_BYTES:
 		s->max_line_bytes = reader_max_line_option(arg);
+		return 1;
+	case OPT_FOLLOW:
+		s->follow = 1;
 		return 1;
 	}
 	return 0;

@@ -359,6 +359,22 @@ api_target_of(const char *path, struct api_target *t)
 		snprintf(t->name, sizeof(t->name), "%s", parts[i + 1]);
 }
 
+/*
+ * A create's URL names only the namespace: the object's name is in its
+ * body, and a message names the object, not the collection.
+ */
+static void
+api_target_with_body(const char *path, const cJSON *body,
+    struct api_target *t)
+{
+	const char *name = json_string_of(
+	    cJSON_GetObjectItemCaseSensitive(body, "metadata"), "name");
+
+	api_target_of(path, t);
+	if (!*t->name && name)
+		snprintf(t->name, sizeof(t->name), "%s", name);
+}
+
 static const char *
 verb_of(const char *method)
 {
@@ -403,13 +419,14 @@ status_reason(long status, const cJSON *body)
 
 static void
 report_failure(struct kube *k, const char *method, const char *path,
-    const struct http_response *resp, struct kube_result *r)
+    const cJSON *sent, const struct http_response *resp,
+    struct kube_result *r)
 {
 	struct api_target t;
 	char call[640], host[256];
 	const char *message = json_string_of(r->body, "message");
 
-	api_target_of(path, &t);
+	api_target_with_body(path, sent, &t);
 	describe_call(method, &t, call, sizeof(call));
 	if (resp->status == 0) {
 		http_redact_url(k->access->server, host, sizeof(host));
@@ -460,7 +477,7 @@ print_dry_run(const char *method, const char *path, const cJSON *body)
 	char call[640];
 	char *json = body ? cJSON_PrintUnformatted(body) : NULL;
 
-	api_target_of(path, &t);
+	api_target_with_body(path, body, &t);
 	describe_call(method, &t, call, sizeof(call));
 	warnx("dry-run: %s", call);
 	if (json)
@@ -531,7 +548,7 @@ kube_call(struct kube *k, const char *method, const char *path,
 	r->status = resp.status;
 	r->body = resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
 	if ((resp.status < 200 || resp.status > 299) && !is_quiet(resp.status, quiet))
-		report_failure(k, method, path, &resp, r);
+		report_failure(k, method, path, body, &resp, r);
 	else if (resp.status < 200 || resp.status > 299)
 		snprintf(r->reason, sizeof(r->reason), "%ld %.64s", resp.status,
 		    status_reason(resp.status, r->body));

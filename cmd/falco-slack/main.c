@@ -537,7 +537,7 @@ main(int argc, char **argv)
 	first = parse_options(&cf, argc, argv);
 	signals_init(SIGNAL_HUP, cf.relay.drain_timeout);
 	http_global_init();
-	in = reader_open(argv + first, argc - first, cf.select.max_line_bytes);
+	in = select_open_input(&cf.select, argv + first, argc - first);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);
 	sender_init(&sender, &cf, relay);
 
