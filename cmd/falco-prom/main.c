@@ -752,7 +752,7 @@ main(int argc, char **argv)
 	server = start_server(&cf, m);
 	exporter = exporter_start(&cf, m);
 
-	in = reader_open(argv + first, argc - first, cf.select.max_line_bytes);
+	in = select_open_input(&cf.select, argv + first, argc - first);
 	reader_on_wait(in, reader_flush_output, in);
 	out_on_broken_pipe(output_gone, NULL);
 	count(&cf, in, m);

@@ -7,6 +7,7 @@ complete -c falco-prom -s w -l when -x -d 'Count only alerts that satisfy a cond
 complete -c falco-prom -s p -l min-priority -x -a "$priorities" -d 'Count only alerts of this priority or worse'
 complete -c falco-prom -s l -l lists -r -F -d 'Load the lists and macros of a Falco rules file'
 complete -c falco-prom -l max-line-bytes -x -d 'Skip longer lines with a warning'
+complete -c falco-prom -l follow -d 'At the end of a FIFO or file wait for more, as tail -F'
 complete -c falco-prom -s q -l quiet -d 'Do not pass alerts through to standard output'
 complete -c falco-prom -l label -x -d 'Add a label taken from a string field (NAME=FIELD)'
 complete -c falco-prom -l no-label -x -a "$labels" -d 'Drop a label'
