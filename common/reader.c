@@ -456,7 +456,9 @@ reader_report_bad(const struct reader_line *line, const char *reason)
 {
 	char first = line->len > 0 ? line->text[0] : '{';
 
-	if (first != '{' && first != '[' && first != '"')
+	/* Falco's text output: a time or a word where JSON would start */
+	if (first != '{' && first != '[' &&
+	    strncmp(reason, "invalid JSON", 12) == 0)
 		warnx("%s:%lu: %s (Falco writes JSON only with json_output: "
 		    "true)", line->file, line->lineno, reason);
 	else

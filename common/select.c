@@ -74,17 +74,23 @@ select_compile(struct selection *s)
 		s->when[i] = cond_compile(s->when_texts[i], s->lists);
 }
 
-int
-select_wants(const struct selection *s, struct alert *a)
+const char *
+select_refusal(const struct selection *s, struct alert *a)
 {
 	size_t i;
 
 	if (s->min_severity >= 0 && alert_severity(a) < s->min_severity)
-		return 0;
+		return "priority below --min-priority";
 	for (i = 0; i < s->nwhen; i++)
 		if (!cond_eval(s->when[i], a))
-			return 0;
-	return 1;
+			return "--when did not match";
+	return NULL;
+}
+
+int
+select_wants(const struct selection *s, struct alert *a)
+{
+	return select_refusal(s, a) == NULL;
 }
 
 int

@@ -52,6 +52,8 @@ void select_compile(struct selection *s);
 /* the input (files, or standard input when nfiles is 0), as the options say */
 struct reader *select_open_input(const struct selection *s,
     char *const *files, int nfiles);
+/* why the alert is not one to act on, or NULL when it is */
+const char *select_refusal(const struct selection *s, struct alert *a);
 /* 1 when the alert is one to act on */
 int select_wants(const struct selection *s, struct alert *a);
 /* 1 when no option narrows the selection: every alert is wanted */

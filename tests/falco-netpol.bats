@@ -586,7 +586,7 @@ exec-user"
 	start_api
 	run -0 --separate-stderr netpol <<<'not json'
 	assert_output 'not json'
-	stderr_is "falco-netpol: (standard input):1: invalid JSON at byte 1"
+	stderr_is "falco-netpol: (standard input):1: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)"
 	[ ! -s "$LOG" ]
 }
 

@@ -22,6 +22,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "netpol.h"
+#include "proc.h"
 #include "version.h"
 #include "xalloc.h"
 
@@ -188,23 +189,20 @@ exec_run(const struct kube_exec *e)
 	char chunk[4096];
 	ssize_t n;
 	pid_t pid;
+	struct proc_spec spec = {
+		/* no shell: the command and its arguments as the kubeconfig lists them */
+		.file = e->command,
+		.argv = e->argv,
+		.envp = envp,
+		.search = 1,
+		.stdin_fd = PROC_DEVNULL,
+	};
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		err(EXIT_USAGE, "pipe");
-	if ((pid = fork()) < 0)
+	spec.stdout_fd = fds[1];
+	if ((pid = proc_start(&spec)) < 0)
 		err(EXIT_USAGE, "fork");
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		/* no shell: the command and its arguments as the kubeconfig lists them */
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(fds[1], 1);
-		execvpe(e->command, e->argv, envp);
-		fprintf(stderr, "%s: '%s': %s\n", program_invocation_short_name,
-		    e->command, strerror(errno));
-		_exit(127);
-	}
 	close(fds[1]);
 	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -215,11 +213,11 @@ exec_run(const struct kube_exec *e)
 			buf_add(&out, chunk, (size_t)n);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (proc_wait(pid, &status) < 0)
+		status = -1;
 	free(envp);
 	free(info);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (status == -1 || !proc_succeeded(status)) {
 		warnx("exec plugin '%s' failed%s%s", e->command,
 		    e->install_hint ? ": " : "",
 		    e->install_hint ? e->install_hint : "");

@@ -23,6 +23,8 @@
 #include "out.h"
 #include "ratefile.h"
 #include "reader.h"
+#include "select.h"
+#include "signals.h"
 #include "statedir.h"
 #include "version.h"
 #include "xalloc.h"
@@ -40,7 +42,7 @@
 #define POLICY_TRIES 3
 
 static const char synopsis[] =
-    "falco-netpol [-nq] [-w COND] [--mode MODE] [OPTIONS] [FILE ...]\n"
+    "falco-netpol [-nq] [-w CONDITION] [--mode MODE] [OPTIONS] [FILE ...]\n"
     "falco-netpol --isolate NAMESPACE/POD [--mode MODE] [OPTIONS]\n"
     "falco-netpol --release NAMESPACE/POD [--mode MODE] [OPTIONS]";
 
@@ -52,15 +54,13 @@ static const char summary[] =
 enum {
 	OPT_ALLOW_CIDR = 256, OPT_ALLOW_DNS, OPT_CA, OPT_CONTEXT,
 	OPT_INGRESS, OPT_ISOLATE, OPT_KUBECONFIG, OPT_LABEL, OPT_MAX_ACTIONS,
-	OPT_MAX_LINE_BYTES, OPT_MODE, OPT_NAMESPACE, OPT_POLICY_NAME,
+	OPT_MODE, OPT_NAMESPACE, OPT_POLICY_NAME,
 	OPT_PROTECT, OPT_RELEASE, OPT_RETRIES, OPT_SELECTOR, OPT_SERVER,
 	OPT_STATE_FILE, OPT_TIMEOUT, OPT_TOKEN_FILE, OPT_VERBOSE
 };
 
 static const struct opt_spec options[] = {
-	{ "when", 'w', required_argument, "COND", "act only on alerts matching the condition" },
-	{ "lists", 'l', required_argument, "FILE", "load the '- list:' items of a Falco rules file (repeatable)" },
-	{ "min-priority", 'p', required_argument, "P", "act only on alerts at least as severe as priority P" },
+	SELECT_OPTIONS,
 	{ "quiet", 'q', no_argument, NULL, "write nothing to standard output" },
 	{ "mode", OPT_MODE, required_argument, "MODE", "label (default), owner or selector" },
 	{ "label", OPT_LABEL, required_argument, "KEY=VALUE", "quarantine label (falco-pipes.io/quarantine=true)" },
@@ -84,7 +84,6 @@ static const struct opt_spec options[] = {
 	{ "certificate-authority", OPT_CA, required_argument, "FILE", "CA certificates for --server" },
 	{ "retries", OPT_RETRIES, required_argument, "N", "retries on 429, 5xx and errors (5)" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "DURATION", "time limit of one request (10s)" },
-	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE", "longest input line (1M)" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ "version", 'V', no_argument, NULL, "show the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -94,10 +93,7 @@ enum mode { MODE_LABEL, MODE_OWNER, MODE_SELECTOR };
 
 struct netpol {
 	enum mode mode;
-	struct cond *when;
-	const char *when_text;
-	struct lists *lists;	/* from --lists, until --when is compiled */
-	int min_severity;	/* -1: any */
+	struct selection select;	/* -w, -p, -l, --max-line-bytes, --follow */
 	int quiet, verbose;
 	char *label_key;
 	const char *label_value;
@@ -117,7 +113,6 @@ struct netpol {
 	double max_seconds;
 	const char *state_file;
 	struct ratefile *actions;	/* NULL: no cap */
-	size_t max_line;
 	struct kube_flags flags;
 	struct kube_settings settings;
 	struct kube *kube;
@@ -866,15 +861,12 @@ static void
 handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 {
 	size_t ns_len = 0, pod_len = 0;
+	const char *refusal;
 
 	o->namespace = alert_string(a, "k8s.ns.name", &ns_len);
 	o->pod = alert_string(a, "k8s.pod.name", &pod_len);
-	if (np->min_severity >= 0 && alert_severity(a) < np->min_severity) {
-		outcome_set(o, ACTION_SKIPPED, "priority below --min-priority");
-		return;
-	}
-	if (np->when && !cond_eval(np->when, a)) {
-		outcome_set(o, ACTION_SKIPPED, "--when did not match");
+	if ((refusal = select_refusal(&np->select, a)) != NULL) {
+		outcome_set(o, ACTION_SKIPPED, "%s", refusal);
 		return;
 	}
 	if (!o->namespace || !o->pod) {
@@ -893,7 +885,7 @@ handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 static void
 process_stream(struct netpol *np, char **files, int nfiles)
 {
-	struct reader *r = reader_open(files, nfiles, np->max_line);
+	struct reader *r = select_open_input(&np->select, files, nfiles);
 	struct reader_line line;
 	struct alert a;
 	struct buf json = BUF_INIT, spliced = BUF_INIT;
@@ -906,7 +898,7 @@ process_stream(struct netpol *np, char **files, int nfiles)
 
 		if (alert_parse(&a, line.text, line.len, &reason) < 0) {
 			/* not an alert: passed on as it came, never lost */
-			warnx("%s:%lu: %s", line.file, line.lineno, reason);
+			reader_report_bad(&line, reason);
 			if (!np->quiet)
 				out_line(line.text, line.raw_len);
 			continue;
@@ -1156,125 +1148,105 @@ parse_max_actions(struct netpol *np, const char *text)
 }
 
 static void
+parse_option(void *ctx, int c, const char *arg)
+{
+	struct netpol *np = ctx;
+
+	if (select_option(&np->select, c, arg))
+		return;
+	switch (c) {
+	case 'n':
+		np->dry_run = parse_dry_run(arg);
+		break;
+	case 'q':
+		np->quiet = 1;
+		break;
+	case OPT_ALLOW_CIDR:
+		add_cidr(np, arg);
+		break;
+	case OPT_ALLOW_DNS:
+		np->allow_dns = 1;
+		break;
+	case OPT_CA:
+		np->flags.certificate_authority = arg;
+		break;
+	case OPT_CONTEXT:
+		np->flags.context = arg;
+		break;
+	case OPT_INGRESS:
+		np->ingress = 1;
+		break;
+	case OPT_ISOLATE:
+		np->isolate = arg;
+		break;
+	case OPT_KUBECONFIG:
+		np->flags.kubeconfig = arg;
+		break;
+	case OPT_LABEL:
+		free(np->label_key);
+		split_label(arg, "--label", &np->label_key, &np->label_value);
+		break;
+	case OPT_MAX_ACTIONS:
+		parse_max_actions(np, arg);
+		break;
+	case OPT_MODE:
+		np->mode = parse_mode(arg);
+		break;
+	case OPT_NAMESPACE:
+		add_namespace(np->allowed, &np->nallowed, arg, "--namespace");
+		break;
+	case OPT_POLICY_NAME:
+		if (!name_is_dns_subdomain(arg))
+			errx(EXIT_USAGE, "--policy-name: '%s': not a valid name",
+			    arg);
+		np->policy_name = arg;
+		break;
+	case OPT_PROTECT:
+		add_namespace(np->protect, &np->nprotect, arg, "--protect");
+		break;
+	case OPT_RELEASE:
+		np->release = arg;
+		break;
+	case OPT_RETRIES:
+		np->settings.retries = (int)num_parse(arg, 0, 100, "--retries");
+		break;
+	case OPT_SELECTOR:
+		add_selector(np, arg);
+		break;
+	case OPT_SERVER:
+		np->flags.server = arg;
+		break;
+	case OPT_STATE_FILE:
+		np->state_file = arg;
+		break;
+	case OPT_TIMEOUT:
+		np->settings.timeout = duration_parse(arg, 0.001, 3600,
+		    "--timeout");
+		break;
+	case OPT_TOKEN_FILE:
+		np->flags.token_file = arg;
+		break;
+	case OPT_VERBOSE:
+		np->verbose = 1;
+		break;
+	default:
+		opts_usage(synopsis);
+	}
+}
+
+/* the index of the first operand */
+static int
 parse_options(struct netpol *np, int argc, char **argv)
 {
-	struct opt_parser parser;
-	int c;
-
-	opts_build(options, &parser);
-	while ((c = getopt_long(argc, argv, parser.shortopts, parser.longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			opts_help(stdout, synopsis, summary, options);
-			exit(EXIT_OK);
-		case 'l':
-			if (!np->lists)
-				np->lists = lists_new();
-			lists_load_or_exit(np->lists, optarg);
-			break;
-		case 'n':
-			np->dry_run = parse_dry_run(optarg);
-			break;
-		case 'p':
-			np->min_severity = opts_priority("--min-priority", optarg);
-			break;
-		case 'q':
-			np->quiet = 1;
-			break;
-		case 'V':
-			printf("falco-netpol %s\n", FALCO_PIPES_VERSION);
-			exit(EXIT_OK);
-		case 'w':
-			np->when_text = optarg;
-			break;
-		case OPT_ALLOW_CIDR:
-			add_cidr(np, optarg);
-			break;
-		case OPT_ALLOW_DNS:
-			np->allow_dns = 1;
-			break;
-		case OPT_CA:
-			np->flags.certificate_authority = optarg;
-			break;
-		case OPT_CONTEXT:
-			np->flags.context = optarg;
-			break;
-		case OPT_INGRESS:
-			np->ingress = 1;
-			break;
-		case OPT_ISOLATE:
-			np->isolate = optarg;
-			break;
-		case OPT_KUBECONFIG:
-			np->flags.kubeconfig = optarg;
-			break;
-		case OPT_LABEL:
-			free(np->label_key);
-			split_label(optarg, "--label", &np->label_key,
-			    &np->label_value);
-			break;
-		case OPT_MAX_ACTIONS:
-			parse_max_actions(np, optarg);
-			break;
-		case OPT_MAX_LINE_BYTES:
-			np->max_line = reader_max_line_option(optarg);
-			break;
-		case OPT_MODE:
-			np->mode = parse_mode(optarg);
-			break;
-		case OPT_NAMESPACE:
-			add_namespace(np->allowed, &np->nallowed, optarg,
-			    "--namespace");
-			break;
-		case OPT_POLICY_NAME:
-			if (!name_is_dns_subdomain(optarg))
-				errx(EXIT_USAGE, "--policy-name: '%s': not a "
-				    "valid name", optarg);
-			np->policy_name = optarg;
-			break;
-		case OPT_PROTECT:
-			add_namespace(np->protect, &np->nprotect, optarg,
-			    "--protect");
-			break;
-		case OPT_RELEASE:
-			np->release = optarg;
-			break;
-		case OPT_RETRIES:
-			np->settings.retries = (int)num_parse(optarg, 0, 100,
-			    "--retries");
-			break;
-		case OPT_SELECTOR:
-			add_selector(np, optarg);
-			break;
-		case OPT_SERVER:
-			np->flags.server = optarg;
-			break;
-		case OPT_STATE_FILE:
-			np->state_file = optarg;
-			break;
-		case OPT_TIMEOUT:
-			np->settings.timeout = duration_parse(optarg, 0.001,
-			    3600, "--timeout");
-			break;
-		case OPT_TOKEN_FILE:
-			np->flags.token_file = optarg;
-			break;
-		case OPT_VERBOSE:
-			np->verbose = 1;
-			break;
-		default:
-			opts_usage(synopsis);
-		}
-	}
-	opts_free(&parser);
+	return opts_parse(argc, argv, options, synopsis, summary, parse_option,
+	    np);
 }
 
 static void
 check_by_hand(const char *target, const char *option, int noperands,
     const struct netpol *np)
 {
-	if (noperands > 0 || np->when_text || np->min_severity >= 0)
+	if (noperands > 0 || !select_all(&np->select))
 		errx(EXIT_USAGE, "%s reads no input and takes no --when or "
 		    "--min-priority", option);
 	if (!strchr(target, '/'))
@@ -1298,16 +1270,6 @@ check_options(struct netpol *np, int noperands)
 	    np->flags.certificate_authority))
 		errx(EXIT_USAGE, "--token-file and --certificate-authority "
 		    "need --server");
-}
-
-/* the lists are needed only to compile: the condition keeps what it uses */
-static void
-compile_condition(struct netpol *np)
-{
-	if (np->when_text)
-		np->when = cond_compile(np->when_text, np->lists);
-	lists_free(np->lists);
-	np->lists = NULL;
 }
 
 /*
@@ -1335,6 +1297,13 @@ open_actions(struct netpol *np)
 }
 
 static void
+output_gone(void *ctx)
+{
+	(void)ctx;
+	stop_request();
+}
+
+static void
 netpol_defaults(struct netpol *np)
 {
 	static const char *const protected[] = {
@@ -1342,12 +1311,11 @@ netpol_defaults(struct netpol *np)
 	};
 
 	memset(np, 0, sizeof(*np));
+	select_init(&np->select);
 	np->label_key = xstrdup(DEFAULT_LABEL_KEY);
 	np->label_value = DEFAULT_LABEL_VALUE;
-	np->min_severity = -1;
 	np->max_count = DEFAULT_MAX_COUNT;
 	np->max_seconds = DEFAULT_MAX_SECONDS;
-	np->max_line = READER_DEFAULT_MAX_LINE;
 	np->settings.retries = 5;
 	np->settings.timeout = 10;
 	/* --protect adds to these: they are never to be isolated */
@@ -1359,7 +1327,7 @@ static void
 netpol_free(struct netpol *np)
 {
 	kube_free(np->kube);
-	cond_free(np->when);
+	select_free(&np->select);
 	cJSON_Delete(np->selector);
 	free(np->label_key);
 	ratefile_close(np->actions);
@@ -1372,13 +1340,17 @@ main(int argc, char **argv)
 {
 	static struct netpol np;
 	struct kube_access access;
-
-	netpol_defaults(&np);
-	parse_options(&np, argc, argv);
-	check_options(&np, argc - optind);
-	compile_condition(&np);
+	int first;
 
 	out_init();
+	netpol_defaults(&np);
+	first = parse_options(&np, argc, argv);
+	check_options(&np, argc - first);
+	select_compile(&np.select);
+
+	signals_init(0, np.settings.timeout);
+	/* a reader gone: the alerts read are still acted on, then 141 */
+	out_on_broken_pipe(output_gone, NULL);
 	http_global_init();
 	kube_access_load(&np.flags, &access);
 	open_actions(&np);
@@ -1388,12 +1360,14 @@ main(int argc, char **argv)
 	if (np.isolate || np.release)
 		by_hand(&np);
 	else
-		process_stream(&np, argv + optind, argc - optind);
+		process_stream(&np, argv + first, argc - first);
 
 	out_finish();
 	netpol_free(&np);
 	kube_access_free(&access);
 	if (np.bad_input)
 		return EXIT_USAGE;
-	return np.failed ? EXIT_FAILED : EXIT_OK;
+	if (np.failed)
+		return EXIT_FAILED;
+	return out_is_broken() ? EXIT_PIPE : EXIT_OK;
 }

@@ -82,7 +82,7 @@ static const struct opt_spec options[] = {
 	  "top-level text from a %field template" },
 	SELECT_OPTIONS,
 	{ "mattermost", OPT_MATTERMOST, no_argument, NULL,
-	  "also neutralise plain @channel, @here and @all" },
+	  "no effect: every chat's mentions are always defused" },
 	{ "dry-run", 'n', no_argument, NULL,
 	  "print the payloads instead of the alerts; post nothing" },
 	{ "quiet", 'q', no_argument, NULL,
