@@ -66,8 +66,9 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # Kubernetes schema check that deps-npm installs).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 	libyaml-dev libmicrohttpd-dev libgnutls28-dev bats bats-assert bats-support \
-	python3 openssl jq mandoc ca-certificates time \
+	python3 openssl jq mandoc ca-certificates time curl \
 	zsh fish bash-completion strace valgrind git \
+	prometheus prometheus-pushgateway \
 	dpkg-dev debhelper fakeroot lintian systemd man-db logrotate \
 	python3-yaml nodejs
 

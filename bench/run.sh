@@ -12,6 +12,8 @@
 #   falco-listen's alerts per second received over loopback keep-alive
 #   connections, one alert per request as Falco posts them (posted by
 #   tests/tools/alert-post.c), and its peak RSS, when it is built.
+#   falco-prom counting the corpus with --listen on against falco-filter
+#   passing every alert through, and falco-prom's peak RSS, when it is built.
 # It prints PASS or FAIL per target and exits 1 if any target failed.
 # Nothing here contacts any address but 127.0.0.1.
 #
@@ -65,6 +67,8 @@ slack_target=2000
 storm_rss_target_kib=65536
 # issue 13: alerts a second received, on 2 cores
 listen_target=20000
+prom_target=0.5
+prom_rss_target_kib=32768
 
 cflags="-O2 -std=c17 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
@@ -259,6 +263,27 @@ run_route() {
 run_slack() {
 	timed "$work/slack.out" "$build/falco-slack" -q --rate 1000000/1 \
 		"$work/slack.ndjson"
+}
+
+# falco-filter passing every alert through, as falco-prom does.
+run_pass_filter() {
+	timed /dev/null "$build/falco-filter" 'rule exists' "$corpus"
+}
+
+# --listen on (port 0: any free one, on 127.0.0.1), and a textfile at the
+# end to check the counts; the --max-series warning goes to a file.
+run_prom() {
+	# shellcheck disable=SC2016 # expanded by that shell
+	timed /dev/null sh -c 'exec "$@" 2>"$0"' "$work/prom.err" \
+		"$build/falco-prom" --listen 127.0.0.1:0 \
+		--textfile "$work/prom.prom" "$corpus"
+}
+
+run_prom_samples() {
+	# shellcheck disable=SC2016 # expanded by that shell
+	timed /dev/null sh -c 'exec "$@" 2>"$0"' "$work/prom.err" \
+		"$build/falco-prom" --listen 127.0.0.1:0 \
+		--textfile "$work/prom.prom" "$samples"
 }
 
 run_storm() {
@@ -520,6 +545,50 @@ bench_listen() {
 		"falco-listen wrote every alert it answered 200, once, and exited 0 on SIGTERM ($listen_alerts a run)"
 	rm -rf "$work/listen.ndjson" "$work/listen.fifo" "$work/listen.count" \
 		"$work/listen.posted" "$work/listen.ports" "$work/listen-state"
+# prom_metric NAME: an unlabelled metric's value in the last textfile
+prom_metric() {
+	awk -v name="$1" '$1 == name { print $2 }' "$work/prom.prom"
+}
+
+bench_prom() {
+	say ""
+	say "== falco-prom"
+	if ! program falco-prom; then
+		say "skipped: falco-prom not built"
+		return 0
+	fi
+	if ! program falco-filter; then
+		say "skipped: falco-filter not built, nothing to compare falco-prom with"
+		return 0
+	fi
+	rounds prom_samples
+	rounds pass_filter prom
+
+	pass_rate=$(mb_per_s "$corpus_size" "$best_pass_filter")
+	prom_rate=$(mb_per_s "$corpus_size" "$best_prom")
+	say "falco-filter   'rule exists' (every alert passed through): $(seconds "$best_pass_filter")s, $pass_rate MB/s"
+	say "falco-prom     --listen 127.0.0.1:0, every line passed through: $(seconds "$best_prom")s, $prom_rate MB/s, peak RSS $(mib "$rss_prom") MiB"
+	lines=$(prom_metric falco_prom_lines_total)
+	series=$(prom_metric falco_prom_series)
+	dropped=$(prom_metric falco_prom_series_dropped_total)
+	bad=$(prom_metric falco_prom_bad_lines_total)
+	counted=$(awk '/^falco_events_total/ { n += $NF } END { print n + 0 }' "$work/prom.prom")
+	say "falco-prom     $lines lines: $counted alerts in $series series, $dropped past --max-series, $bad bad"
+
+	say ""
+	prom_ratio=$(calc "sprintf(\"%.2f\", $prom_rate / $pass_rate)")
+	verdict "$(is_at_least "$prom_ratio" "$prom_target")" \
+		"falco-prom/falco-filter = $prom_ratio (target >= $prom_target)"
+	verdict "$(is_at_least "$((prom_rss_target_kib - 1))" "$rss_prom")" \
+		"falco-prom peak RSS $(mib "$rss_prom") MiB on $(mb "$corpus_size") MB, $(mib "$rss_prom_samples") MiB on the 16 samples (target < $(mib "$prom_rss_target_kib") MiB, default --max-series)"
+	same=0
+	if [ "$status_prom" = 0 ] && [ "$lines" = "$(count_lines "$corpus")" ] &&
+	    [ "$((counted + dropped + bad))" = "$lines" ]; then
+		same=1
+	fi
+	verdict "$same" \
+		"falco-prom counted every line of the corpus (exit status $status_prom)"
+	rm -f "$work/prom.prom" "$work/prom.err"
 }
 
 main() {
@@ -557,6 +626,7 @@ main() {
 	bench_route
 	bench_slack
 	bench_listen
+	bench_prom
 
 	say ""
 	if [ "$failed" = 0 ]; then

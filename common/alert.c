@@ -468,8 +468,8 @@ json_string_equals(const struct json_value *v, const char *s, size_t n)
 	}
 }
 
-static int
-is_top_level_name(const char *name, size_t len)
+int
+alert_is_top_level(const char *name, size_t len)
 {
 	size_t i;
 
@@ -487,7 +487,7 @@ alert_field(const struct alert *a, const char *name, size_t name_len)
 	size_t i, n = a->nfields;
 	struct json_value absent = { JSON_ABSENT, NULL, 0 };
 
-	if (is_top_level_name(name, name_len)) {
+	if (alert_is_top_level(name, name_len)) {
 		m = a->top;
 		n = a->ntop;
 	}

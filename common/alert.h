@@ -64,6 +64,8 @@ int alert_parse(struct alert *a, const char *text, size_t len,
     const char **reason);
 void alert_free(struct alert *a);
 
+/* 1 when the field is a top-level key (in a->top), else it is an output field */
+int alert_is_top_level(const char *name, size_t len);
 /* JSON_ABSENT when absent or null */
 struct json_value alert_field(const struct alert *a, const char *name,
     size_t name_len);
