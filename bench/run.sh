@@ -545,6 +545,8 @@ bench_listen() {
 		"falco-listen wrote every alert it answered 200, once, and exited 0 on SIGTERM ($listen_alerts a run)"
 	rm -rf "$work/listen.ndjson" "$work/listen.fifo" "$work/listen.count" \
 		"$work/listen.posted" "$work/listen.ports" "$work/listen-state"
+}
+
 # prom_metric NAME: an unlabelled metric's value in the last textfile
 prom_metric() {
 	awk -v name="$1" '$1 == name { print $2 }' "$work/prom.prom"
