@@ -49,14 +49,14 @@ with_netpol() {
 
 @test "a digest's summary and every alert shown in it carry the footer" {
 	for i in 1 2 3; do printf '%s\n' "$ALERT"; done >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 1/1h --drain-timeout 1s "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 1/1h --drain-timeout 1s "$IN"
 	assert_equal "${#lines[@]}" 2
 	assert_equal "$(jq -c '[.attachments[].footer]' <<<"${lines[1]}")" '["falco-slack","falco-slack","falco-slack"]'
 }
 
 @test "--format text has no footer, as in Falcosidekick" {
 	printf '%s\n' "$ALERT" >"$IN"
-	run -0 --separate-stderr falco-slack -n -f text "$IN"
+	run -0 --separate-stderr falco-slack -n --format text "$IN"
 	assert_output '{"text":"Warning: Shell in container","unfurl_links":false,"unfurl_media":false,"attachments":[{"fallback":"12:00:00.000000000: Warning shell in demo/web-1","color":"#ffc700","text":"12:00:00.000000000: Warning shell in demo/web-1","fields":null}]}'
 }
 
@@ -66,7 +66,7 @@ with_netpol() {
 	for p in WARNING info critical NOTICE; do
 		printf '{"output":"o","priority":"%s","rule":"R"}\n' "$p"
 	done >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 100/1 "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$IN"
 	run -0 jq -c '[.text, (.attachments[0].fields[] | select(.title == "priority") | .value), .attachments[0].color]' <<<"$output"
 	assert_output - <<'EOF'
 ["Warning: R","Warning","#ffc700"]
@@ -86,7 +86,7 @@ EOF
 	for p in Notice WARNING warning Warning; do
 		printf '{"output":"o","priority":"%s","rule":"R"}\n' "$p"
 	done >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 1/1h --drain-timeout 1s "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 1/1h --drain-timeout 1s "$IN"
 	assert_equal "$(jq -r '.attachments[0].text' <<<"${lines[1]}")" '3 × Warning: R'
 }
 
@@ -100,7 +100,7 @@ EOF
 
 @test "the text a --message template renders is defused too" {
 	printf '%s\n' '{"output":"o","priority":"Warning","rule":"R","output_fields":{"proc.cmdline":"curl [bank.example](https://evil.example) @here"}}' >"$IN"
-	run -0 --separate-stderr falco-slack -n -m '%rule: %proc.cmdline' "$IN"
+	run -0 --separate-stderr falco-slack -n --message '%rule: %proc.cmdline' "$IN"
 	assert_equal "$(jq -r .text <<<"$output")" "R: curl [bank.example]${Z}(https://evil.example) @${Z}here"
 }
 
@@ -108,7 +108,7 @@ EOF
 	for i in 1 2 3; do
 		printf '%s\n' '{"output":"o","priority":"Warning","rule":"@everyone [bank](https://evil.example)"}'
 	done >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 1/1h --drain-timeout 1s "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 1/1h --drain-timeout 1s "$IN"
 	assert_equal "$(jq -r '.attachments[0].text' <<<"${lines[1]}")" "2 × Warning: @${Z}everyone [bank]${Z}(https://evil.example)"
 }
 
@@ -137,7 +137,7 @@ EOF
 		with_netpol '{"action":"failed","namespace":"demo","pod":"web-1","policy":"falco-pipes-quarantine","reason":"403 forbidden"}'
 		with_netpol '{"action":"quarantined","namespace":"demo","pod":"web-1","policy":null,"reason":null}'
 	} >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 100/1 "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$IN"
 	run -0 jq -r '.text' <<<"$output"
 	assert_output - <<'EOF'
 Warning: Shell in container — already isolated demo/web-1 (policy falco-pipes-quarantine)
@@ -164,7 +164,7 @@ EOF
 		with_netpol '{"action":7}'
 		with_netpol 'null'
 	} >"$IN"
-	run -0 --separate-stderr falco-slack -n -r 100/1 "$IN"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$IN"
 	for i in 0 1 2 3; do
 		assert_equal "${lines[$i]}" "{\"text\":\"Warning: Shell in container\",$HEAD$TAIL"
 	done
@@ -180,13 +180,13 @@ EOF
 
 @test "a --message template replaces the default text and the falco_netpol field stays" {
 	with_netpol '{"action":"isolated","namespace":"demo","pod":"web-1","policy":"p","reason":null}' >"$IN"
-	run -0 --separate-stderr falco-slack -n -m '%rule on %hostname' "$IN"
+	run -0 --separate-stderr falco-slack -n --message '%rule on %hostname' "$IN"
 	assert_equal "$(jq -c '[.text, (.attachments[0].fields[] | select(.title == "falco_netpol") | .value)]' <<<"$output")" '["Shell in container on node-1","isolated demo/web-1 (policy p)"]'
 }
 
 @test "with --format text, which has no fields, the top-level text still says what falco-netpol did" {
 	with_netpol '{"action":"isolated","namespace":"demo","pod":"web-1","policy":"p","reason":null}' >"$IN"
-	run -0 --separate-stderr falco-slack -n -f text "$IN"
+	run -0 --separate-stderr falco-slack -n --format text "$IN"
 	assert_equal "$(jq -c '[.text, .attachments[0].fields]' <<<"$output")" '["Warning: Shell in container — isolated demo/web-1 (policy p)",null]'
 }
 
