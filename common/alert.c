@@ -468,8 +468,8 @@ json_string_equals(const struct json_value *v, const char *s, size_t n)
 	}
 }
 
-static int
-is_top_level_name(const char *name, size_t len)
+int
+alert_is_top_level_name(const char *name, size_t len)
 {
 	size_t i;
 
@@ -584,7 +584,7 @@ alert_field(const struct alert *a, const char *name, size_t name_len)
 {
 	struct json_value v;
 
-	if (is_top_level_name(name, name_len))
+	if (alert_is_top_level_name(name, name_len))
 		return present(member_find(a->top, a->ntop, name, name_len));
 	v = member_find(a->fields, a->nfields, name, name_len);
 	if (v.type != JSON_ABSENT)

@@ -68,6 +68,8 @@ int alert_parse(struct alert *a, const char *text, size_t len,
     const char **reason);
 void alert_free(struct alert *a);
 
+/* 1 for the keys Falco writes at the top level (rule, priority, ...) */
+int alert_is_top_level_name(const char *name, size_t len);
 /* JSON_ABSENT when absent or null */
 struct json_value alert_field(const struct alert *a, const char *name,
     size_t name_len);

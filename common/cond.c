@@ -507,8 +507,9 @@ value_decode(const struct check *k, const struct field_info *f,
 		}
 		return 0;
 	}
-	if (k->kind != K_TEXT && k->kind != K_BYTES &&
-	    k->kind != K_SEVERITY && memchr(v->text, '\0', v->len) != NULL) {
+	/* libsinsp refuses a NUL in a value, but for a buffer; untyped is ours */
+	if (k->lhs->type != FT_NONE && k->lhs->type != FT_BYTES &&
+	    memchr(v->text, '\0', v->len) != NULL) {
 		snprintf(problem, size, "filter value cannot contain a NUL byte "
 		    "(\\x00)");
 		return -1;
@@ -1516,22 +1517,33 @@ rhs_operand_check(struct parser *ps, struct check *k, const char *where)
 	return 0;
 }
 
+/*
+ * The values after the operator at op_where. As libsinsp's compiler, the
+ * field's type is checked against the operator (and modifier) first.
+ */
 static int
-check_values_parse(struct parser *ps, struct check *k, int index)
+check_values_parse(struct parser *ps, struct check *k, int index,
+    const char *op_where)
 {
 	enum op_class class = operators[index].class;
 	const char *op = operators[index].name, *where;
 	char problem[200];
-	int had_blank;
+	int had_blank, modifier;
 	size_t i;
 
-	if (class == UNARY)
-		return 0;
 	/* a word operator took its blank; "==" needs one before a modifier */
 	had_blank = operators[index].word || lex_is_blank(*ps->sx.p);
-	ps->sx.p = lex_skip_blanks(ps->sx.p);
+	if (class != UNARY)
+		ps->sx.p = lex_skip_blanks(ps->sx.p);
 	where = ps->sx.p;
-	if (class == STRING && had_blank && modifier_at(ps, &k->mod)) {
+	modifier = class == STRING && had_blank && modifier_at(ps, &k->mod);
+	if (type_allows(k, k->lhs, problem, sizeof(problem)) < 0) {
+		fail_at(ps, op_where, "%s", problem);
+		return -1;
+	}
+	if (class == UNARY)
+		return 0;
+	if (modifier) {
 		where = ps->sx.p;
 		if (set_parse(ps, k, op) < 0)
 			return -1;
@@ -1607,7 +1619,6 @@ check_finish(struct parser *ps, struct operand *lhs, const char *start)
 {
 	struct check *k = xcalloc(1, sizeof(*k));
 	const char *op_where;
-	char problem[200];
 	struct cond *c;
 	size_t n;
 	int index;
@@ -1642,12 +1653,8 @@ check_finish(struct parser *ps, struct operand *lhs, const char *start)
 	}
 	k->kind = kind_of(k, lhs, operators[index].class);
 	k->list_field = lhs->is_list == 1;
-	if (check_values_parse(ps, k, index) < 0)
+	if (check_values_parse(ps, k, index, op_where) < 0)
 		goto fail;
-	if (type_allows(k, lhs, problem, sizeof(problem)) < 0) {
-		fail_at(ps, op_where, "%s", problem);
-		goto fail;
-	}
 	c = node_new(NODE_CHECK);
 	c->check = k;
 	return c;

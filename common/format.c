@@ -121,6 +121,13 @@ field_add(struct format *f, const char *spec, const char **pp, int width,
 		p = sx.p;
 	} else {
 		n = field_name_length(p, error);
+		/* "%name(" with no transformer of that name: not a key then "(" */
+		if (n > 0 && p[n] == '(' && memchr(p, '.', n) == NULL) {
+			snprintf(message, sizeof(message), "unknown transformer "
+			    "'%.*s'", (int)(n > 64 ? 64 : n), p);
+			*error = message;
+			return -1;
+		}
 		if (n == 0) {
 			if (*error == NULL)
 				*error = "'%' must be followed by a field name "
@@ -165,13 +172,13 @@ format_compile(const char *spec, const char **error)
 			continue;
 		}
 		if (p[1] == '\0') {
-			*error = "formatting cannot end with a %";
+			*error = "'%' must be followed by a field name or '%'";
 			goto fail;
 		}
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			width = width < 100000 ? width * 10 + (*p - '0') : width;
 		if (*p == '\0') {
-			*error = "formatting cannot end with a number";
+			*error = "a width must be followed by a field name";
 			goto fail;
 		}
 		if (field_add(f, spec, &p, width, error) < 0)

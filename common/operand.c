@@ -209,9 +209,13 @@ field_check(struct syntax *sx, const char *where, struct operand *o,
 	return 0;
 }
 
-/* a field name at sx->p (dotted, or a top-level key), with its [arg] */
+/*
+ * A field name at sx->p (dotted, or a top-level key), with its [arg].
+ * Inside a transformer only Falco's own top-level keys are names
+ * without a dot: join("-", (macro)) is an error there, as in Falco.
+ */
 static struct operand *
-field_parse(struct syntax *sx)
+field_parse(struct syntax *sx, int any_key)
 {
 	const char *start = sx->p;
 	size_t n = lex_field_name(sx->p);
@@ -219,8 +223,11 @@ field_parse(struct syntax *sx)
 	struct operand *o;
 	int has_arg;
 
-	if (n == 0)
+	if (n == 0) {
 		n = lex_identifier(sx->p);
+		if (n > 0 && !any_key && !alert_is_top_level_name(sx->p, n))
+			n = 0;
+	}
 	if (n == 0)
 		return NULL;
 	buf_add(&key, sx->p, n);
@@ -332,7 +339,7 @@ transformer_arg_parse(struct syntax *sx, int in_list)
 			sx->p++;
 		}
 	}
-	if ((o = field_parse(sx)) != NULL || sx->failed)
+	if ((o = field_parse(sx, 0)) != NULL || sx->failed)
 		return o;
 	syntax_fail(sx, sx->p, in_list ? "expected a field, a transformer, a "
 	    "quoted string or a number in the list" : "expected a field, a "
@@ -505,7 +512,7 @@ transformer_parse(struct syntax *sx, int allow_val)
 
 		if (tr == TR_VAL) {
 			sx->p = lex_skip_blanks(sx->p);
-			a = field_parse(sx);
+			a = field_parse(sx, 0);
 			if (a == NULL && !sx->failed)
 				syntax_fail(sx, sx->p, "expected a field within "
 				    "'val' transformer");
@@ -558,7 +565,7 @@ operand_parse(struct syntax *sx)
 
 	if (operand_transformer_at(sx->p, &tr) == 0)
 		return transformer_parse(sx, 0);
-	return field_parse(sx);
+	return field_parse(sx, 1);
 }
 
 struct operand *

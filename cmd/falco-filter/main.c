@@ -253,8 +253,11 @@ compile(struct filter *f, const struct config *c)
 	size_t i;
 
 	f->conds = xcalloc(c->exprs.count + 1, sizeof(*f->conds));
-	for (i = 0; i < c->exprs.count; i++)
+	for (i = 0; i < c->exprs.count; i++) {
 		f->conds[f->nconds++] = cond_compile(c->exprs.items[i], lists);
+		if (c->check)
+			cond_warn_unknown_fields(f->conds[i]);
+	}
 	lists_free(lists);
 	if (c->output != NULL) {
 		f->format = format_compile(c->output, &error);
