@@ -407,15 +407,17 @@ port_parse(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* an IPv4 or IPv6 address into addr (zero-filled), its family in *family */
 static int
-address_parse(const char *s, struct value *v)
+address_parse(const char *s, int *family, unsigned char addr[16])
 {
-	if (strchr(s, '.') != NULL && inet_pton(AF_INET, s, v->addr) == 1) {
-		v->family = AF_INET;
+	memset(addr, 0, 16);
+	if (strchr(s, '.') != NULL && inet_pton(AF_INET, s, addr) == 1) {
+		*family = AF_INET;
 		return 0;
 	}
-	if (inet_pton(AF_INET6, s, v->addr) == 1) {
-		v->family = AF_INET6;
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = AF_INET6;
 		return 0;
 	}
 	return -1;
@@ -567,7 +569,7 @@ value_decode(const struct check *k, const struct field_info *f,
 		v->boolean = v->text[0] == 't';
 		return 0;
 	case K_IPADDR:
-		if (address_parse(v->text, v) < 0) {
+		if (address_parse(v->text, &v->family, v->addr) < 0) {
 			snprintf(problem, size, strchr(v->text, '.') != NULL ?
 			    "unrecognized IPv4 address %s" :
 			    "unrecognized IPv6 address %s", v->text);
@@ -616,7 +618,6 @@ struct subject {
 static void
 subject_prepare(const struct check *k, struct subject *sub)
 {
-	struct value tmp;
 	char text[64];
 
 	sub->ok = 1;
@@ -670,10 +671,7 @@ subject_prepare(const struct check *k, struct subject *sub)
 		text[sub->len] = '\0';
 		if (strchr(text, '/') != NULL)
 			*strchr(text, '/') = '\0';
-		memset(&tmp, 0, sizeof(tmp));
-		sub->ok = address_parse(text, &tmp) == 0;
-		sub->family = tmp.family;
-		memcpy(sub->addr, tmp.addr, sizeof(sub->addr));
+		sub->ok = address_parse(text, &sub->family, sub->addr) == 0;
 		return;
 	}
 }
