@@ -2,12 +2,12 @@
  * cond.c: Falco's condition language over alert fields (see cond.h).
  *
  * The text is parsed once into a tree whose leaves ("checks") hold the
- * left operand (a field or Falco's transformers of fields), the operator
- * with its modifier, and every value already decoded for the field's
- * type: numbers parsed exactly, addresses and networks parsed,
- * priorities turned into severities, regexes compiled. cond_eval only
- * reads that tree, so one struct cond can serve several threads, and a
- * check on a plain field allocates nothing.
+ * left operand (a field or Falco's transformers of fields, operand.c),
+ * the operator with its modifier, and every value already decoded for
+ * the field's type (compare.c): numbers parsed exactly, addresses and
+ * networks parsed, priorities turned into severities, regexes compiled.
+ * cond_eval only reads that tree, so one struct cond can serve several
+ * threads, and a check on a plain field allocates nothing.
  *
  * Grammar (libsinsp filter/parser.h):
  *   or      = and { "or" and }
@@ -18,41 +18,26 @@
  *             | listop list
  * where a value or list may also be val(field) or a transformer.
  */
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <netdb.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "buf.h"
+#include "compare.h"
 #include "cond.h"
-#include "decimal.h"
 #include "exitcode.h"
 #include "fields.h"
-#include "glob.h"
 #include "lex.h"
 #include "operand.h"
-#include "regex.h"
 #include "xalloc.h"
 
 /* Falco's rule loader allows 1000 levels (libsinsp's own default is 100). */
 #define COND_MAX_DEPTH 1000
 /* how much of a long condition an error shows around the column */
 #define SHOWN_AROUND 60
-
-enum op {
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
-	OP_IN, OP_INTERSECTS, OP_PMATCH,
-	OP_CONTAINS, OP_ICONTAINS, OP_BCONTAINS, OP_STARTSWITH,
-	OP_BSTARTSWITH, OP_ENDSWITH, OP_GLOB, OP_IGLOB, OP_REGEX, OP_EXISTS
-};
 
 enum op_class { UNARY, NUMERIC, STRING, LIST };
 
@@ -88,45 +73,6 @@ static const struct {
 	{ NULL, OP_EQ, UNARY, 0 }
 };
 
-static const char *
-op_name(enum op op)
-{
-	static const char *const names[] = { "=", "!=", "<", "<=", ">", ">=",
-	    "in", "intersects", "pmatch", "contains", "icontains",
-	    "bcontains", "startswith", "bstartswith", "endswith", "glob",
-	    "iglob", "regex", "exists" };
-
-	return names[op];
-}
-
-/* how a check's values and the alert's compare */
-enum kind {
-	K_TEXT,		/* bytes; as numbers when both sides are numbers */
-	K_SEVERITY,	/* priority: by severity */
-	K_TIME,		/* an event time against a time or a number */
-	K_NUMBER,	/* a Falco number field: exactly, as numbers */
-	K_BOOL,
-	K_IPADDR,
-	K_IPNET,
-	K_BYTES		/* a buffer: bytes, never as numbers */
-};
-
-struct value {
-	char *text;		/* decoded; may hold a NUL (untyped fields) */
-	size_t len;
-	int is_number;
-	struct decimal number;	/* its text is text, or number_text */
-	char number_text[32];	/* a typed number, as libsinsp parsed it */
-	int severity;
-	int time_relative;	/* ns is an offset from now */
-	long long ns;
-	int family;		/* K_IPADDR, K_IPNET: AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	int prefix;		/* K_IPNET */
-	int boolean;
-	struct regex *re;	/* OP_REGEX */
-};
-
 struct check {
 	struct operand *lhs;
 	const char *field;	/* lhs->text when lhs is a plain field */
@@ -134,13 +80,10 @@ struct check {
 	int derive_time;	/* an event-time form the alert may lack */
 	/* fd.ip, fd.net, fd.port: the client's or the server's */
 	const char *either[2];
-	enum op op;
+	struct comparison cmp;
 	enum modifier mod;
-	enum kind kind;
-	int list_field;		/* a Falco list field: in, intersects only */
 	struct value *values;
 	size_t nvalues, values_cap;
-	int any_number;		/* a value is a number: read the alert's too */
 	struct operand *rhs;	/* val(field) or a transformer */
 };
 
@@ -278,310 +221,6 @@ node_add(struct cond *c, struct cond *child)
 
 /* ---- values ---- */
 
-static int
-is_number_text(const char *s, size_t len, struct decimal *d)
-{
-	return len > 0 && decimal_parse(s, len, d) == 0;
-}
-
-/*
- * A relative time, -1h or +30m (ms, s, m, h, d), as nanoseconds from
- * now; or an absolute one, RFC 3339 or a date (midnight UTC).
- */
-static int
-time_value_parse(const char *s, size_t len, struct value *v)
-{
-	static const struct {
-		const char *unit;
-		long long ns;
-	} units[] = {
-		{ "ms", 1000000LL }, { "s", 1000000000LL },
-		{ "m", 60000000000LL }, { "h", 3600000000000LL },
-		{ "d", 86400000000000LL }, { NULL, 0 }
-	};
-	char date[32];
-	long long n = 0;
-	size_t i = 1, u;
-
-	if (len >= 3 && (s[0] == '-' || s[0] == '+')) {
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (n > 1000000000LL)
-				return -1;
-			n = n * 10 + (s[i] - '0');
-		}
-		if (i == 1)
-			return -1;
-		for (u = 0; units[u].unit != NULL; u++)
-			if (strlen(units[u].unit) == len - i &&
-			    memcmp(units[u].unit, s + i, len - i) == 0)
-				break;
-		if (units[u].unit == NULL)
-			return -1;
-		v->time_relative = 1;
-		v->ns = n * units[u].ns * (s[0] == '-' ? -1 : 1);
-		return 0;
-	}
-	if (len == 10) {
-		snprintf(date, sizeof(date), "%.10sT00:00:00Z", s);
-		return time_parse_ns(date, strlen(date), &v->ns);
-	}
-	return time_parse_ns(s, len, &v->ns);
-}
-
-/* sscanf as libsinsp parses a number for a field of this width */
-static int
-typed_number_parse(const struct field_info *f, const char *s, uint64_t *out)
-{
-	char extra;
-	int n;
-
-	if (f->type == FT_INT || f->type == FT_DOUBLE) {
-		int64_t i64 = 0;
-		int32_t i32 = 0;
-		int16_t i16 = 0;
-		int8_t i8 = 0;
-
-		switch (f->type == FT_DOUBLE ? 32 : f->bits) {
-		case 8:
-			n = sscanf(s, "%" SCNd8 "%c", &i8, &extra);
-			i64 = i8;
-			break;
-		case 16:
-			n = sscanf(s, "%" SCNd16 "%c", &i16, &extra);
-			i64 = i16;
-			break;
-		case 32:
-			n = sscanf(s, "%" SCNd32 "%c", &i32, &extra);
-			i64 = i32;
-			break;
-		default:
-			n = sscanf(s, "%" SCNd64 "%c", &i64, &extra);
-		}
-		*out = (uint64_t)i64;
-		return n == 1 ? 0 : -1;
-	}
-	{
-		uint64_t u64 = 0;
-		uint32_t u32 = 0;
-		uint16_t u16 = 0;
-		uint8_t u8 = 0;
-
-		switch (f->bits) {
-		case 8:
-			n = sscanf(s, "%" SCNu8 "%c", &u8, &extra);
-			u64 = u8;
-			break;
-		case 16:
-			n = sscanf(s, "%" SCNu16 "%c", &u16, &extra);
-			u64 = u16;
-			break;
-		case 32:
-			n = sscanf(s, "%" SCNu32 "%c", &u32, &extra);
-			u64 = u32;
-			break;
-		default:
-			n = sscanf(s, "%" SCNu64 "%c", &u64, &extra);
-		}
-		*out = u64;
-		return n == 1 ? 0 : -1;
-	}
-}
-
-static int
-port_parse(const char *s, uint64_t *out)
-{
-	struct servent *se;
-
-	if (*s == '\0') {
-		*out = 0;
-		return 0;
-	}
-	if (strspn(s, "0123456789") == strlen(s)) {
-		*out = (uint64_t)strtoul(s, NULL, 10) & 0xffff;
-		return 0;
-	}
-	se = getservbyname(s, NULL);
-	if (se == NULL)
-		return -1;
-	*out = ntohs((uint16_t)se->s_port);
-	return 0;
-}
-
-/* an IPv4 or IPv6 address into addr (zero-filled), its family in *family */
-static int
-address_parse(const char *s, int *family, unsigned char addr[16])
-{
-	memset(addr, 0, 16);
-	if (strchr(s, '.') != NULL && inet_pton(AF_INET, s, addr) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
-/* "a.b.c.d/n" or "x::/n", as libsinsp reads a network */
-static int
-network_parse(const char *s, struct value *v, char *problem, size_t size)
-{
-	const char *slash = strchr(s, '/');
-	char address[64];
-	unsigned prefix;
-	char extra;
-	int v4 = strchr(s, '.') != NULL;
-
-	if (slash == NULL) {
-		snprintf(problem, size, v4 ? "unrecognized IP network %s" :
-		    "invalid v6 netmask: %s", s);
-		return -1;
-	}
-	snprintf(address, sizeof(address), "%.*s", (int)(slash - s), s);
-	if (inet_pton(v4 ? AF_INET : AF_INET6, address, v->addr) != 1) {
-		snprintf(problem, size, v4 ? "unrecognized IP address %s" :
-		    "unrecognized IPv6 address %s", s);
-		return -1;
-	}
-	if (sscanf(slash + 1, "%u%c", &prefix, &extra) != 1) {
-		snprintf(problem, size, "%s is not a valid number", slash + 1);
-		return -1;
-	}
-	if (v4 ? prefix > 32 : prefix == 0 || prefix > 128) {
-		snprintf(problem, size, v4 ? "invalid netmask %s" :
-		    "invalid v6 netmask %s", slash + 1);
-		return -1;
-	}
-	v->family = v4 ? AF_INET : AF_INET6;
-	v->prefix = (int)prefix;
-	return 0;
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* bcontains, bstartswith: the bytes written as hex digits */
-static int
-unhex(struct value *v)
-{
-	size_t i;
-
-	if (v->len % 2 != 0)
-		return -1;
-	for (i = 0; i < v->len; i += 2) {
-		int hi = hex_value(v->text[i]), lo = hex_value(v->text[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		v->text[i / 2] = (char)(hi * 16 + lo);
-	}
-	v->len /= 2;
-	v->text[v->len] = '\0';
-	return 0;
-}
-
-/*
- * Decode a value for the check's kind. 0, or -1 with Falco's reason in
- * problem. The value's text stays as written.
- */
-static int
-value_decode(const struct check *k, const struct field_info *f,
-    struct value *v, char *problem, size_t size)
-{
-	uint64_t n;
-
-	v->severity = -1;
-	if (k->op == OP_BCONTAINS || k->op == OP_BSTARTSWITH) {
-		if (unhex(v) < 0) {
-			snprintf(problem, size, "bcontains and bstartswith "
-			    "operator support hex strings only");
-			return -1;
-		}
-		return 0;
-	}
-	/* libsinsp refuses a NUL in a value, but for a buffer; untyped is ours */
-	if (k->lhs->type != FT_NONE && k->lhs->type != FT_BYTES &&
-	    memchr(v->text, '\0', v->len) != NULL) {
-		snprintf(problem, size, "filter value cannot contain a NUL byte "
-		    "(\\x00)");
-		return -1;
-	}
-	switch (k->kind) {
-	case K_TEXT:
-		v->is_number = is_number_text(v->text, v->len, &v->number);
-		return 0;
-	case K_BYTES:
-		return 0;
-	case K_SEVERITY:
-		v->severity = priority_parse(v->text, v->len);
-		if (v->severity < 0) {
-			snprintf(problem, size, "unknown priority '%.*s'",
-			    shown_len(v->len), v->text);
-			return -1;
-		}
-		return 0;
-	case K_TIME:
-		if (is_number_text(v->text, v->len, &v->number) &&
-		    v->number.is_int64) {
-			v->ns = v->number.i;
-			return 0;
-		}
-		if (time_value_parse(v->text, v->len, v) == 0)
-			return 0;
-		snprintf(problem, size, "'%.*s' is no time: write a number of "
-		    "nanoseconds, an RFC 3339 time, a date, or a time relative "
-		    "to now such as -1h", shown_len(v->len), v->text);
-		return -1;
-	case K_NUMBER:
-		if (f->type == FT_PORT ? port_parse(v->text, &n) :
-		    typed_number_parse(f, v->text, &n)) {
-			snprintf(problem, size, f->type == FT_PORT ?
-			    "unrecognized protocol %s" :
-			    "%s is not a valid number", v->text);
-			return -1;
-		}
-		if (f->type == FT_INT || f->type == FT_DOUBLE)
-			snprintf(v->number_text, sizeof(v->number_text),
-			    "%" PRId64, (int64_t)n);
-		else
-			snprintf(v->number_text, sizeof(v->number_text),
-			    "%" PRIu64, n);
-		decimal_parse(v->number_text, strlen(v->number_text),
-		    &v->number);
-		v->is_number = 1;
-		return 0;
-	case K_BOOL:
-		if (strcmp(v->text, "true") != 0 && strcmp(v->text, "false") != 0) {
-			snprintf(problem, size, "unrecognized boolean value %s",
-			    v->text);
-			return -1;
-		}
-		v->boolean = v->text[0] == 't';
-		return 0;
-	case K_IPADDR:
-		if (address_parse(v->text, &v->family, v->addr) < 0) {
-			snprintf(problem, size, strchr(v->text, '.') != NULL ?
-			    "unrecognized IPv4 address %s" :
-			    "unrecognized IPv6 address %s", v->text);
-			return -1;
-		}
-		return 0;
-	case K_IPNET:
-		return network_parse(v->text, v, problem, size);
-	}
-	return 0;
-}
-
 static struct value *
 check_add_value(struct check *k, const char *text, size_t len)
 {
@@ -600,242 +239,6 @@ check_add_value(struct check *k, const char *text, size_t len)
 
 /* ---- evaluation ---- */
 
-/* one value from the alert, with what the check's kind reads from it */
-struct subject {
-	const char *s;
-	size_t len;
-	enum json_type type;
-	int ok;			/* the kind could read it */
-	int is_number;
-	struct decimal number;
-	int severity;
-	long long ns;
-	int family;
-	unsigned char addr[16];
-	int boolean;
-};
-
-static void
-subject_prepare(const struct check *k, struct subject *sub)
-{
-	char text[64];
-
-	sub->ok = 1;
-	switch (k->kind) {
-	case K_TEXT:
-		sub->is_number = k->any_number && (sub->type == JSON_NUMBER ||
-		    sub->type == JSON_STRING) &&
-		    is_number_text(sub->s, sub->len, &sub->number);
-		return;
-	case K_BYTES:
-		return;
-	case K_SEVERITY:
-		sub->severity = sub->type == JSON_STRING ?
-		    priority_parse(sub->s, sub->len) : -1;
-		sub->ok = sub->severity >= 0;
-		return;
-	case K_NUMBER:
-		sub->ok = (sub->type == JSON_NUMBER ||
-		    sub->type == JSON_STRING) &&
-		    is_number_text(sub->s, sub->len, &sub->number);
-		return;
-	case K_TIME:
-		if ((sub->type == JSON_NUMBER || sub->type == JSON_STRING) &&
-		    is_number_text(sub->s, sub->len, &sub->number) &&
-		    sub->number.is_int64) {
-			sub->ns = sub->number.i;
-			return;
-		}
-		sub->ok = sub->type == JSON_STRING &&
-		    time_parse_ns(sub->s, sub->len, &sub->ns) == 0;
-		return;
-	case K_BOOL:
-		if (sub->type == JSON_TRUE || sub->type == JSON_FALSE)
-			sub->boolean = sub->type == JSON_TRUE;
-		else if (sub->len == 4 && memcmp(sub->s, "true", 4) == 0)
-			sub->boolean = 1;
-		else if (sub->len == 5 && memcmp(sub->s, "false", 5) == 0)
-			sub->boolean = 0;
-		else
-			sub->ok = 0;
-		return;
-	case K_IPADDR:
-	case K_IPNET:
-		/* an address, or a network's address ("10.0.0.0/8") */
-		if (sub->type != JSON_STRING || sub->len == 0 ||
-		    sub->len >= sizeof(text)) {
-			sub->ok = 0;
-			return;
-		}
-		memcpy(text, sub->s, sub->len);
-		text[sub->len] = '\0';
-		if (strchr(text, '/') != NULL)
-			*strchr(text, '/') = '\0';
-		sub->ok = address_parse(text, &sub->family, sub->addr) == 0;
-		return;
-	}
-}
-
-static int
-bytes_compare(const char *a, size_t alen, const char *b, size_t blen)
-{
-	int r = memcmp(a, b, alen < blen ? alen : blen);
-
-	if (r != 0)
-		return r;
-	return (alen > blen) - (alen < blen);
-}
-
-static int
-in_network(const struct subject *sub, const struct value *v)
-{
-	int full = v->prefix / 8, bits = v->prefix % 8;
-
-	if (sub->family != v->family)
-		return 0;
-	if (memcmp(sub->addr, v->addr, (size_t)full) != 0)
-		return 0;
-	if (bits == 0)
-		return 1;
-	return ((sub->addr[full] ^ v->addr[full]) &
-	    (0xff << (8 - bits))) == 0;
-}
-
-static long long
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/*
- * <0, 0, >0 for subject against value; *ok 0 when the two cannot be
- * ordered (a priority Falco does not know, a value not of the kind).
- */
-static int
-subject_compare(const struct check *k, const struct subject *sub,
-    const struct value *v, int *ok)
-{
-	long long ns;
-
-	*ok = sub->ok;
-	if (!sub->ok)
-		return 0;
-	switch (k->kind) {
-	case K_SEVERITY:
-		return (sub->severity > v->severity) -
-		    (sub->severity < v->severity);
-	case K_TIME:
-		ns = v->time_relative ? now_ns() + v->ns : v->ns;
-		return (sub->ns > ns) - (sub->ns < ns);
-	case K_NUMBER:
-		return decimal_compare(&sub->number, &v->number);
-	case K_BOOL:
-		return sub->boolean - v->boolean;
-	case K_IPADDR:
-		*ok = 1;
-		if (sub->family != v->family)
-			return 1;
-		return memcmp(sub->addr, v->addr, sizeof(sub->addr));
-	case K_IPNET:
-		return !in_network(sub, v);
-	case K_TEXT:
-		if (sub->is_number && v->is_number)
-			return decimal_compare(&sub->number, &v->number);
-		break;
-	case K_BYTES:
-		break;
-	}
-	return bytes_compare(sub->s, sub->len, v->text, v->len);
-}
-
-static int
-subject_equals(const struct check *k, const struct subject *sub,
-    const struct value *v)
-{
-	int ok, r = subject_compare(k, sub, v, &ok);
-
-	return ok && r == 0;
-}
-
-static int
-tolower_ascii(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : (unsigned char)c;
-}
-
-static const char *
-memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
-{
-	size_t i, j;
-
-	if (nlen == 0)
-		return hay;
-	for (i = 0; i + nlen <= hlen; i++) {
-		for (j = 0; j < nlen; j++)
-			if (tolower_ascii(hay[i + j]) != tolower_ascii(needle[j]))
-				break;
-		if (j == nlen)
-			return hay + i;
-	}
-	return NULL;
-}
-
-/* the subject under op against one value (in: equality; pmatch: prefix) */
-static int
-value_matches(const struct check *k, enum op op, const struct subject *sub,
-    const struct value *v)
-{
-	int ok, r;
-
-	switch (op) {
-	case OP_EQ:
-	case OP_IN:
-	case OP_INTERSECTS:
-		return subject_equals(k, sub, v);
-	case OP_NE:
-		r = subject_compare(k, sub, v, &ok);
-		return ok && r != 0;
-	case OP_LT:
-		r = subject_compare(k, sub, v, &ok);
-		return ok && r < 0;
-	case OP_LE:
-		r = subject_compare(k, sub, v, &ok);
-		return ok && r <= 0;
-	case OP_GT:
-		r = subject_compare(k, sub, v, &ok);
-		return ok && r > 0;
-	case OP_GE:
-		r = subject_compare(k, sub, v, &ok);
-		return ok && r >= 0;
-	case OP_PMATCH:
-		return path_prefix_match(v->text, v->len, sub->s, sub->len);
-	case OP_CONTAINS:
-	case OP_BCONTAINS:
-		return memmem(sub->s, sub->len, v->text, v->len) != NULL;
-	case OP_ICONTAINS:
-		return memcasemem(sub->s, sub->len, v->text, v->len) != NULL;
-	case OP_STARTSWITH:
-	case OP_BSTARTSWITH:
-		return sub->len >= v->len && memcmp(sub->s, v->text,
-		    v->len) == 0;
-	case OP_ENDSWITH:
-		return sub->len >= v->len && memcmp(sub->s + sub->len -
-		    v->len, v->text, v->len) == 0;
-	case OP_GLOB:
-	case OP_IGLOB:
-		return glob_match(v->text, v->len, sub->s, sub->len,
-		    op == OP_IGLOB);
-	case OP_REGEX:
-		return regex_match(v->re, sub->s, sub->len);
-	case OP_EXISTS:
-		return 1;
-	}
-	return 0;
-}
-
 /* a scalar subject against every value, with the modifier */
 static int
 scalar_matches(const struct check *k, const struct subject *sub,
@@ -844,16 +247,16 @@ scalar_matches(const struct check *k, const struct subject *sub,
 	size_t i, hits = 0;
 
 	if (k->mod == MOD_NONE) {
-		if (k->op != OP_IN && k->op != OP_INTERSECTS &&
-		    k->op != OP_PMATCH)
-			return n > 0 && value_matches(k, k->op, sub, values);
+		if (k->cmp.op != OP_IN && k->cmp.op != OP_INTERSECTS &&
+		    k->cmp.op != OP_PMATCH)
+			return n > 0 && value_matches(&k->cmp, k->cmp.op, sub, values);
 		for (i = 0; i < n; i++)
-			if (value_matches(k, k->op, sub, &values[i]))
+			if (value_matches(&k->cmp, k->cmp.op, sub, &values[i]))
 				return 1;
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (!value_matches(k, k->op, sub, &values[i])) {
+		if (!value_matches(&k->cmp, k->cmp.op, sub, &values[i])) {
 			if (k->mod == MOD_ALLOF)
 				return 0;
 			continue;
@@ -901,7 +304,7 @@ element_next(const struct elements *e, size_t *pos, struct subject *sub)
 		sub->s = elem.raw;
 		sub->len = elem.raw_len;
 	}
-	subject_prepare(e->k, sub);
+	subject_prepare(&e->k->cmp, sub);
 	return 1;
 }
 
@@ -913,7 +316,7 @@ element_holds(const struct elements *e, enum op op, const struct value *v)
 	size_t pos = 0;
 
 	while (element_next(e, &pos, &sub))
-		if (value_matches(e->k, op, &sub, v))
+		if (value_matches(&e->k->cmp, op, &sub, v))
 			return 1;
 	return 0;
 }
@@ -929,25 +332,25 @@ static int
 list_matches(const struct elements *e, const struct value *values, size_t n)
 {
 	const struct check *k = e->k;
-	enum op op = k->op == OP_CONTAINS ? OP_EQ : k->op;
+	enum op op = k->cmp.op == OP_CONTAINS ? OP_EQ : k->cmp.op;
 	struct subject sub;
 	size_t pos = 0, i, hits = 0;
 
 	if (!element_next(e, &pos, &sub))
 		return 0;
-	if (k->op == OP_IN) {
+	if (k->cmp.op == OP_IN) {
 		pos = 0;
 		while (element_next(e, &pos, &sub)) {
 			for (i = 0; i < n; i++)
-				if (subject_equals(k, &sub, &values[i]))
+				if (subject_equals(&k->cmp, &sub, &values[i]))
 					break;
 			if (i == n)
 				return 0;
 		}
 		return 1;
 	}
-	if (k->mod == MOD_NONE && k->op != OP_INTERSECTS &&
-	    k->op != OP_PMATCH)
+	if (k->mod == MOD_NONE && k->cmp.op != OP_INTERSECTS &&
+	    k->cmp.op != OP_PMATCH)
 		return n > 0 && element_holds(e, op, values);
 	if (k->mod == MOD_NONE) {
 		for (i = 0; i < n; i++)
@@ -975,7 +378,7 @@ json_matches(const struct check *k, struct alert *a,
 {
 	struct subject sub;
 
-	if (k->op == OP_EXISTS)
+	if (k->cmp.op == OP_EXISTS)
 		return 1;
 	if (v->type == JSON_ARRAY) {
 		struct elements e = { k, a, v, NULL, 0 };
@@ -989,7 +392,7 @@ json_matches(const struct check *k, struct alert *a,
 		sub.s = v->raw;
 		sub.len = v->raw_len;
 	}
-	subject_prepare(k, &sub);
+	subject_prepare(&k->cmp, &sub);
 	return scalar_matches(k, &sub, k->values, k->nvalues);
 }
 
@@ -1003,7 +406,7 @@ time_matches(const struct check *k, long long ns)
 	v.type = JSON_NUMBER;
 	v.raw = text;
 	v.raw_len = (size_t)snprintf(text, sizeof(text), "%lld", ns);
-	return k->op == OP_EXISTS || json_matches(k, NULL, &v);
+	return k->cmp.op == OP_EXISTS || json_matches(k, NULL, &v);
 }
 
 /*
@@ -1026,18 +429,14 @@ either_matches(const struct check *k, struct alert *a)
 	}
 	if (seen == 0)
 		return 0;
-	return k->op == OP_NE && k->mod == MOD_NONE ? hits == seen : hits > 0;
+	return k->cmp.op == OP_NE && k->mod == MOD_NONE ? hits == seen : hits > 0;
 }
 
-/* a number's field info, for the values of len() and other numbers */
-static const struct field_info uint64_info = { "", FT_UINT, 64, 0, "UINT64" };
-
+/* the field a check compares; NULL for a transformer's value */
 static const struct field_info *
 lhs_info(const struct check *k)
 {
-	if (k->lhs->kind == OPERAND_FIELD && k->lhs->info != NULL)
-		return k->lhs->info;
-	return &uint64_info;
+	return k->lhs->kind == OPERAND_FIELD ? k->lhs->info : NULL;
 }
 
 /* values of val(field) or a transformer, decoded for the check */
@@ -1055,11 +454,11 @@ values_from_items(const struct check *k, const struct items *it,
 		v->text = (char *)(uintptr_t)it->v[i].s;
 		v->len = it->v[i].len;
 		v->severity = -1;
-		if (k->kind == K_TEXT || k->kind == K_BYTES) {
-			v->is_number = k->kind == K_TEXT &&
+		if (k->cmp.kind == K_TEXT || k->cmp.kind == K_BYTES) {
+			v->is_number = k->cmp.kind == K_TEXT &&
 			    (it->v[i].type == JSON_NUMBER ||
 			    it->v[i].type == JSON_STRING) &&
-			    is_number_text(v->text, v->len, &v->number);
+			    number_text(v->text, v->len, &v->number);
 			n++;
 			continue;
 		}
@@ -1069,7 +468,7 @@ values_from_items(const struct check *k, const struct items *it,
 		memcpy(text, v->text, v->len);
 		text[v->len] = '\0';
 		v->text = text;
-		if (value_decode(k, lhs_info(k), v, problem,
+		if (value_decode(&k->cmp, lhs_info(k), v, problem,
 		    sizeof(problem)) == 0)
 			n++;
 		v->text = NULL;
@@ -1091,7 +490,7 @@ general_matches(const struct check *k, struct alert *a)
 
 	if (!operand_eval(k->lhs, a, ar, &left))
 		return 0;
-	if (k->op == OP_EXISTS)
+	if (k->cmp.op == OP_EXISTS)
 		return 1;
 	if (k->rhs != NULL) {
 		if (!operand_eval(k->rhs, a, ar, &right))
@@ -1106,7 +505,7 @@ general_matches(const struct check *k, struct alert *a)
 		subs[i].s = left.v[i].s;
 		subs[i].len = left.v[i].len;
 		subs[i].type = left.v[i].type;
-		subject_prepare(k, &subs[i]);
+		subject_prepare(&k->cmp, &subs[i]);
 	}
 	if (left.is_list) {
 		e.subs = subs;
@@ -1341,7 +740,7 @@ static int
 type_allows(const struct check *k, const struct operand *lhs, char *problem,
     size_t size)
 {
-	enum op op = k->op;
+	enum op op = k->cmp.op;
 	const char *what;
 	int ok;
 
@@ -1399,7 +798,7 @@ static enum kind
 kind_of(const struct check *k, const struct operand *lhs, enum op_class class)
 {
 	if (lhs->kind == OPERAND_FIELD && lhs->len == 8 &&
-	    memcmp(lhs->text, "priority", 8) == 0 && k->op <= OP_INTERSECTS)
+	    memcmp(lhs->text, "priority", 8) == 0 && k->cmp.op <= OP_INTERSECTS)
 		return K_SEVERITY;
 	if (lhs->kind == OPERAND_FIELD && class == NUMERIC &&
 	    field_is_event_time(lhs->text, lhs->len))
@@ -1432,7 +831,7 @@ number_value_parse(struct parser *ps, struct check *k, const char **where)
 	size_t n;
 
 	*where = ps->sx.p;
-	if (k->kind == K_SEVERITY || k->kind == K_TIME)
+	if (k->cmp.kind == K_SEVERITY || k->cmp.kind == K_TIME)
 		return value_parse(ps, k, where);
 	n = lex_number(ps->sx.p);
 	if (n == 0)
@@ -1479,9 +878,9 @@ rhs_operand_check(struct parser *ps, struct check *k, const char *where)
 	const struct operand *l = k->lhs, *r = k->rhs;
 	const char *ln = operand_name(l), *rn = operand_name(r);
 
-	if (k->op == OP_PMATCH || k->op == OP_REGEX) {
+	if (k->cmp.op == OP_PMATCH || k->cmp.op == OP_REGEX) {
 		fail_at(ps, where, "operator '%s' doesn't support right-hand "
-		    "side fields", k->op == OP_PMATCH ? "PMATCH" : "REGEX");
+		    "side fields", k->cmp.op == OP_PMATCH ? "PMATCH" : "REGEX");
 		return -1;
 	}
 	if (l->type == FT_IPNET) {
@@ -1567,14 +966,14 @@ check_values_parse(struct parser *ps, struct check *k, int index,
 	for (i = 0; i < k->nvalues; i++) {
 		struct value *v = &k->values[i];
 
-		if (value_decode(k, lhs_info(k), v, problem,
+		if (value_decode(&k->cmp, lhs_info(k), v, problem,
 		    sizeof(problem)) < 0) {
 			fail_at(ps, where, "%s", problem);
 			return -1;
 		}
 		if (v->is_number)
-			k->any_number = 1;
-		if (k->op == OP_REGEX) {
+			k->cmp.any_number = 1;
+		if (k->cmp.op == OP_REGEX) {
 			v->re = regex_compile(v->text, v->len, problem,
 			    sizeof(problem));
 			if (v->re == NULL) {
@@ -1641,7 +1040,7 @@ check_finish(struct parser *ps, struct operand *lhs, const char *start)
 		goto fail;
 	}
 	ps->sx.p += n;
-	k->op = operators[index].op;
+	k->cmp.op = operators[index].op;
 	if (lhs->kind == OPERAND_FIELD) {
 		k->field = lhs->text;
 		k->field_len = lhs->len;
@@ -1649,8 +1048,8 @@ check_finish(struct parser *ps, struct operand *lhs, const char *start)
 		    strcmp(lhs->text, "time") != 0;
 		either_set(k);
 	}
-	k->kind = kind_of(k, lhs, operators[index].class);
-	k->list_field = lhs->is_list == 1;
+	k->cmp.kind = kind_of(k, lhs, operators[index].class);
+	k->cmp.type = lhs->type;
 	if (check_values_parse(ps, k, index, op_where) < 0)
 		goto fail;
 	c = node_new(NODE_CHECK);
