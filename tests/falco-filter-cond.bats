@@ -944,3 +944,9 @@ syntax_error() {
 @test "a time that is no time is an error" {
 	syntax_error 'time > -1x' 8 "'-1x' is no time: write a number of nanoseconds, an RFC 3339 time, a date, or a time relative to now such as -1h"
 }
+
+@test "transformers and val() evaluate in several threads at once" {
+	run -0 --separate-stderr cond-eval -t 4 'toupper(proc.name) == anyof (SH, BASH) or len(tags) > 2 or fd.name = val(proc.exepath) or b64(proc.name) exists' "$ALERTS"
+	assert_output "$(alerts 1 2 4 7 8)"
+	[ -z "$stderr" ]
+}
