@@ -335,27 +335,27 @@ list_matches(const struct elements *e, const struct value *values, size_t n)
 	enum op op = k->cmp.op == OP_CONTAINS ? OP_EQ : k->cmp.op;
 	struct subject sub;
 	size_t pos = 0, i, hits = 0;
+	int seen = 0;
 
-	if (!element_next(e, &pos, &sub))
-		return 0;
 	if (k->cmp.op == OP_IN) {
-		pos = 0;
 		while (element_next(e, &pos, &sub)) {
+			seen = 1;
 			for (i = 0; i < n; i++)
 				if (subject_equals(&k->cmp, &sub, &values[i]))
 					break;
 			if (i == n)
 				return 0;
 		}
-		return 1;
+		return seen;
 	}
-	if (k->mod == MOD_NONE && k->cmp.op != OP_INTERSECTS &&
-	    k->cmp.op != OP_PMATCH)
+	if (k->mod == MOD_NONE && op != OP_INTERSECTS && op != OP_PMATCH)
 		return n > 0 && element_holds(e, op, values);
 	if (k->mod == MOD_NONE) {
-		for (i = 0; i < n; i++)
-			if (element_holds(e, op, &values[i]))
-				return 1;
+		/* one pass over the list, each element against the set */
+		while (element_next(e, &pos, &sub))
+			for (i = 0; i < n; i++)
+				if (value_matches(&k->cmp, op, &sub, &values[i]))
+					return 1;
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -369,7 +369,7 @@ list_matches(const struct elements *e, const struct value *values, size_t n)
 		if (k->mod == MOD_ANYOF)
 			return 1;
 	}
-	return k->mod == MOD_ONEOF ? hits == 1 : k->mod == MOD_ALLOF;
+	return k->mod == MOD_ONEOF ? hits == 1 : k->mod == MOD_ALLOF && n > 0;
 }
 
 static int
