@@ -20,6 +20,7 @@ struct regex {
 	pcre2_code *code;
 	pcre2_match_context *limits;
 	char *shown;		/* the pattern, shortened, for the warning */
+	int cut;		/* shown is shorter than the pattern */
 	atomic_int *warned;
 };
 
@@ -83,6 +84,7 @@ regex_compile(const char *pattern, size_t len, char *error, size_t size)
 	pcre2_set_depth_limit(re->limits, REGEX_DEPTH_LIMIT);
 	pcre2_set_heap_limit(re->limits, REGEX_HEAP_LIMIT_KIB);
 	re->shown = xstrndup(pattern, len > 64 ? 64 : len);
+	re->cut = len > 64;
 	re->warned = xcalloc(1, sizeof(*re->warned));
 	return re;
 }
@@ -120,7 +122,7 @@ regex_match(const struct regex *re, const char *s, size_t len)
 	if (atomic_exchange(re->warned, 1) == 0)
 		warnx("regex '%s%s': gave up on a value of %zu bytes (%s "
 		    "reached), so it does not match; later ones are not reported",
-		    re->shown, strlen(re->shown) == 64 ? "..." : "", len,
+		    re->shown, re->cut ? "..." : "", len,
 		    limit_name(rc));
 	return 0;
 }
