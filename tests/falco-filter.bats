@@ -562,9 +562,9 @@ falco-filter: skipped 2 bad lines"
 	assert_equal "$stderr" ""
 }
 
-@test "-o prints numbers exactly, lists joined by commas, and %% as a percent" {
-	run -0 --separate-stderr falco-filter --output='%evt.time %proc.tty %user.loginuid %tags 100%%' 'hostname = falco-xczjd' "$SAMPLES"
-	assert_output "1685022245478445995 34816 -1 container,mitre_execution,shell 100%"
+@test "-o prints evt.time and lists as Falco does, numbers exactly, and %% as a percent" {
+	TZ=UTC run -0 --separate-stderr falco-filter --output='%evt.time %evt.rawtime %proc.tty %user.loginuid %tags 100%%' 'hostname = falco-xczjd' "$SAMPLES"
+	assert_output "13:44:05.478445995 1685022245478445995 34816 -1 (container,mitre_execution,shell) 100%"
 }
 
 @test "-o prints <NA> for a null field and reads bracketed field names" {

@@ -238,8 +238,11 @@ static void
 compile(struct filter *f, struct config *c)
 {
 	const char *error;
+	size_t i;
 
 	select_compile(&c->select);
+	for (i = 0; c->check && i < c->select.nwhen; i++)
+		cond_warn_unknown_fields(c->select.when[i]);
 	if (c->output != NULL) {
 		f->format = format_compile(c->output, &error);
 		if (f->format == NULL)

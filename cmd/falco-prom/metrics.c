@@ -153,7 +153,7 @@ copy_labels(const struct label_spec *specs, size_t n, size_t *key_room)
 		if (specs[i].field != NULL) {
 			l->field = xstrdup(specs[i].field);
 			l->field_len = strlen(l->field);
-			l->top_level = alert_is_top_level(l->field,
+			l->top_level = alert_is_top_level_name(l->field,
 			    l->field_len);
 		}
 		*key_room += value_room(l);
