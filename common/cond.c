@@ -142,14 +142,78 @@ put_shown(const char *s, size_t n)
  * A long condition (a generated one may be 100 KB) is shown only around
  * the column, with "..." for what is cut, and the caret under it.
  */
+static int
+is_operator_word(const char *w, size_t n)
+{
+	static const char *const ops[] = { "=", "==", "!=", "<", "<=", ">",
+	    ">=", "contains", "icontains", "bcontains", "startswith",
+	    "bstartswith", "endswith", "glob", "iglob", "regex", "pmatch",
+	    NULL };
+	size_t i;
+
+	for (i = 0; ops[i] != NULL; i++)
+		if (strlen(ops[i]) == n && memcmp(ops[i], w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * "rule = Terminal shell in container" stops after "Terminal": when the
+ * word before the error is a value after an operator, the likely fix is
+ * quotes around the value up to the next and/or, so say so with the
+ * condition as it should read.
+ */
+static void
+suggest_quotes(const char *text, size_t column)
+{
+	size_t len = strlen(text), pos = column - 1, v, o, end;
+	const char *next_and, *next_or;
+
+	if (pos == 0 || pos > len)
+		return;
+	v = pos;
+	while (v > 0 && text[v - 1] == ' ')
+		v--;
+	while (v > 0 && text[v - 1] != ' ')
+		v--;		/* v: the value's first byte */
+	o = v;
+	while (o > 0 && text[o - 1] == ' ')
+		o--;
+	end = o;
+	while (o > 0 && text[o - 1] != ' ')
+		o--;		/* [o, end): the word before the value */
+	if (v == o || !is_operator_word(text + o, end - o) ||
+	    text[v] == '"' || text[v] == '\'' || text[v] == '(')
+		return;
+	next_and = strstr(text + pos, " and ");
+	next_or = strstr(text + pos, " or ");
+	end = len;
+	if (next_and != NULL && (size_t)(next_and - text) < end)
+		end = (size_t)(next_and - text);
+	if (next_or != NULL && (size_t)(next_or - text) < end)
+		end = (size_t)(next_or - text);
+	if (end - v > 200)
+		return;
+	fprintf(stderr, "  a value with blanks needs quotes: %.*s\"%.*s\"%s\n",
+	    (int)v, v > 200 ? "" : text, (int)(end - v), text + v,
+	    end < len ? " ..." : "");
+}
+
 void
 cond_error_report(const char *text, const struct cond_error *error)
+{
+	cond_error_report_at("condition", text, error);
+}
+
+void
+cond_error_report_at(const char *where, const char *text,
+    const struct cond_error *error)
 {
 	size_t len = strlen(text), column = error->column, from = 0, to = len;
 	size_t i;
 
-	fprintf(stderr, "%s: condition: column %zu: %s\n",
-	    program_invocation_short_name, column, error->message);
+	fprintf(stderr, "%s: %s: column %zu: %s\n",
+	    program_invocation_short_name, where, column, error->message);
 	if (column > SHOWN_AROUND + 1)
 		from = column - 1 - SHOWN_AROUND;
 	if (len > column + SHOWN_AROUND)
@@ -167,6 +231,8 @@ cond_error_report(const char *text, const struct cond_error *error)
 	for (i = from; i + 1 < column && i < len; i++)
 		fputc(text[i] == '\t' ? '\t' : ' ', stderr);
 	fputs("^\n", stderr);
+	if (strncmp(error->message, "expected 'and', 'or'", 20) == 0)
+		suggest_quotes(text, column);
 }
 
 /* ---- tree ---- */

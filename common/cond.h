@@ -37,6 +37,9 @@ struct cond *cond_compile(const char *text, const struct lists *lists);
  * (only around column N when it is long) and a caret under column N.
  */
 void cond_error_report(const char *text, const struct cond_error *error);
+/* the same, naming where the condition came from ("FILE:LINE") */
+void cond_error_report_at(const char *where, const char *text,
+    const struct cond_error *error);
 /*
  * A warning on stderr for each field the condition reads that neither
  * Falco nor its plugins define (a typo such as k8s.ns.nmae), for --check.

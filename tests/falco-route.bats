@@ -347,8 +347,19 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alert kept in '$STATE_DIRE
 @test "a bad condition in a routes file is an error naming the file, line and column" {
 	run -2 --separate-stderr falco-route -f "$ROUTES/bad-condition.routes" "$SAMPLES"
 	assert_output ""
-	assert_equal "$stderr" "falco-route: $ROUTES/bad-condition.routes:2: column 12: unknown priority '>'"
+	assert_equal "$stderr" "falco-route: $ROUTES/bad-condition.routes:2: column 12: unknown priority '>'
+  priority >=> critical
+             ^"
 	[ ! -e all.ndjson ] || fail "a sink was opened despite the error"
+}
+
+@test "a routes file's value with blanks not quoted: the caret, and the quotes it needs" {
+	echo 'rule = Terminal shell in container -> shells.ndjson' >blanks.routes
+	run -2 --separate-stderr falco-route -f blanks.routes "$SAMPLES"
+	assert_equal "$stderr" "falco-route: blanks.routes:1: column 17: expected 'and', 'or' or the end of the condition
+  rule = Terminal shell in container
+                  ^
+  a value with blanks needs quotes: rule = \"Terminal shell in container\""
 }
 
 @test "an empty sink in a routes file is an error naming the file and line" {

@@ -295,15 +295,18 @@ static void
 route_compile(struct route *route, const struct lists *lists)
 {
 	struct cond_error error;
+	struct buf where = BUF_INIT;
 
 	if (route->file == NULL) {
 		route->cond = cond_compile(route->text, lists);
 		return;
 	}
 	route->cond = cond_parse(route->text, lists, &error);
-	if (route->cond == NULL)
-		errx(EXIT_USAGE, "%s:%lu: column %zu: %s", route->file,
-		    route->lineno, error.column, error.message);
+	if (route->cond == NULL) {
+		buf_printf(&where, "%s:%lu", route->file, route->lineno);
+		cond_error_report_at(where.data, route->text, &error);
+		exit(EXIT_USAGE);
+	}
 }
 
 /* after every -l was loaded, since any condition may name a list */
