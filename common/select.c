@@ -1,0 +1,91 @@
+/*
+ * select.c: a stand-in for the lead's selection module (issue 8), so
+ * falco-loki and falco-webhook are written against select.h before it
+ * lands on main; main's version replaces this file at the merge.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "opts.h"
+#include "reader.h"
+#include "select.h"
+#include "xalloc.h"
+
+void
+select_init(struct selection *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lists = lists_new();
+	s->min_severity = -1;
+	s->max_line_bytes = READER_DEFAULT_MAX_LINE;
+}
+
+int
+select_option(struct selection *s, int key, const char *arg)
+{
+	switch (key) {
+	case 'w':
+		select_add_condition(s, arg);
+		return 1;
+	case 'p':
+		s->min_severity = opts_priority("--min-priority", arg);
+		return 1;
+	case 'l':
+		lists_load_or_exit(s->lists, arg);
+		return 1;
+	case OPT_MAX_LINE_BYTES:
+		s->max_line_bytes = reader_max_line_option(arg);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+select_add_condition(struct selection *s, const char *text)
+{
+	s->when_texts = xrealloc(s->when_texts,
+	    (s->nwhen + 1) * sizeof(*s->when_texts));
+	s->when_texts[s->nwhen++] = text;
+}
+
+void
+select_compile(struct selection *s)
+{
+	size_t i;
+
+	s->when = xcalloc(s->nwhen + 1, sizeof(*s->when));
+	for (i = 0; i < s->nwhen; i++)
+		s->when[i] = cond_compile(s->when_texts[i], s->lists);
+}
+
+int
+select_wants(const struct selection *s, struct alert *a)
+{
+	size_t i;
+
+	if (s->min_severity >= 0 && alert_severity(a) < s->min_severity)
+		return 0;
+	for (i = 0; i < s->nwhen; i++)
+		if (!cond_eval(s->when[i], a))
+			return 0;
+	return 1;
+}
+
+int
+select_all(const struct selection *s)
+{
+	return s->nwhen == 0 && s->min_severity < 0;
+}
+
+void
+select_free(struct selection *s)
+{
+	size_t i;
+
+	for (i = 0; s->when != NULL && i < s->nwhen; i++)
+		cond_free(s->when[i]);
+	free(s->when);
+	free(s->when_texts);
+	lists_free(s->lists);
+}
