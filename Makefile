@@ -14,7 +14,7 @@ CFLAGS ?= -O2 -g
 BATS ?= bats
 BATS_FLAGS ?=
 
-PKGS = libcjson libcurl yaml-0.1 libmicrohttpd zlib
+PKGS = libcjson libcurl yaml-0.1 libmicrohttpd zlib libpcre2-8
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 FP_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon $(WARNINGS)
@@ -42,7 +42,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build, test, benchmark and run the demo.
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev libmicrohttpd-dev zlib1g-dev bats bats-assert bats-support \
+	libyaml-dev libmicrohttpd-dev zlib1g-dev libpcre2-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time \
 	zsh fish bash-completion strace valgrind
 
