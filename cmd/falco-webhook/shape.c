@@ -11,6 +11,7 @@
 
 enum value_kind {
 	VALUE_OBJECT,		/* keys nested under this one */
+	VALUE_ARRAY,		/* elements nested under this one, by index */
 	VALUE_FORMAT,		/* KEY=FORMAT */
 	VALUE_SECRET,		/* KEY=@FILE */
 	VALUE_FIELD,		/* KEY:=FIELD */
@@ -24,7 +25,7 @@ struct node {
 	enum value_kind kind;
 	struct format *format;
 	char *text;		/* a field name, a secret, or constant JSON */
-	struct node *children;	/* of an object, in order */
+	struct node *children;	/* of an object, in order; of an array */
 	size_t nchildren, children_cap;
 };
 
@@ -135,6 +136,35 @@ add_child(struct node *parent, const char *key)
 	return n;
 }
 
+/* "0", "1", "12": an array index; "01" is a key */
+static int
+is_index(const char *s)
+{
+	return s[0] != '\0' && strspn(s, "0123456789") == strlen(s) &&
+	    (s[0] != '0' || s[1] == '\0') && strlen(s) < 7;
+}
+
+/*
+ * The element an index names: one given before, or the next one. A
+ * fresh node becomes an array at its first index.
+ */
+static struct node *
+element(struct node *n, const char *arg, const char *index)
+{
+	size_t i = (size_t)strtoul(index, NULL, 10);
+
+	if (n->kind == VALUE_OBJECT && n->nchildren == 0)
+		n->kind = VALUE_ARRAY;
+	if (n->kind != VALUE_ARRAY)
+		errx(EXIT_USAGE, "--json: '%s': an index among keys", arg);
+	if (i < n->nchildren)
+		return &n->children[i];
+	if (i > n->nchildren)
+		errx(EXIT_USAGE, "--json: '%s': index %zu before index %zu",
+		    arg, i, n->nchildren);
+	return add_child(n, index);
+}
+
 /* the node a dotted key names, made with its parents; exits on a clash */
 static struct node *
 make_path(struct shape *s, const char *arg, const char *path)
@@ -146,11 +176,18 @@ make_path(struct shape *s, const char *arg, const char *path)
 	while ((rest = next_segment(rest, &segment)) != NULL) {
 		if (segment.len == 0)
 			errx(EXIT_USAGE, "--json: '%s': an empty key", arg);
-		if (n->kind != VALUE_OBJECT)
+		if (n->kind != VALUE_OBJECT && n->kind != VALUE_ARRAY)
 			errx(EXIT_USAGE, "--json: '%s': a key under a value "
 			    "given before", arg);
-		next = child(n, segment.data);
-		n = next != NULL ? next : add_child(n, segment.data);
+		if (n != &s->root && is_index(segment.data)) {
+			n = element(n, arg, segment.data);
+		} else if (n->kind == VALUE_ARRAY) {
+			errx(EXIT_USAGE, "--json: '%s': a key among indices",
+			    arg);
+		} else {
+			next = child(n, segment.data);
+			n = next != NULL ? next : add_child(n, segment.data);
+		}
 		if (*rest == '\0')
 			break;
 	}
@@ -331,9 +368,9 @@ raw_field(struct alert *a, const char *name)
 
 /*
  * A time as seconds with nine decimals, exact: nanoseconds (evt.time)
- * or RFC 3339 text (time). null when it is neither.
+ * or RFC 3339 text (time). Nothing (0) when it is neither.
  */
-static void
+static int
 render_seconds(struct shape *s, struct alert *a, const char *field,
     struct buf *out)
 {
@@ -353,37 +390,59 @@ render_seconds(struct shape *s, struct alert *a, const char *field,
 		if (end != v.raw + v.raw_len)
 			ns = -1;
 	}
-	if (ns < 0) {
-		buf_adds(out, "null");
-		return;
-	}
+	if (ns < 0)
+		return 0;
 	buf_printf(out, "%lld.%09lld", ns / 1000000000LL, ns % 1000000000LL);
+	return 1;
 }
 
-static void
-render_value(struct shape *s, const struct node *n, struct alert *a,
-    const char *line, size_t len, int redact, struct buf *out);
+static int render_value(struct shape *s, const struct node *n,
+    struct alert *a, const char *line, size_t len, int redact,
+    struct buf *out);
 
+/* a key whose field the alert lacks is left out, as Falco leaves it out */
 static void
 render_object(struct shape *s, const struct node *n, struct alert *a,
     const char *line, size_t len, int redact, struct buf *out)
 {
-	size_t i;
+	size_t i, start, first = out->len + 1;
 
 	buf_addc(out, '{');
 	for (i = 0; i < n->nchildren; i++) {
-		if (i > 0)
+		start = out->len;
+		if (out->len > first)
 			buf_addc(out, ',');
 		buf_addc(out, '"');
 		buf_add_json_escaped(out, n->children[i].key,
 		    strlen(n->children[i].key));
 		buf_adds(out, "\":");
-		render_value(s, &n->children[i], a, line, len, redact, out);
+		if (!render_value(s, &n->children[i], a, line, len, redact,
+		    out))
+			out->len = start;
 	}
 	buf_addc(out, '}');
 }
 
 static void
+render_array(struct shape *s, const struct node *n, struct alert *a,
+    const char *line, size_t len, int redact, struct buf *out)
+{
+	size_t i;
+
+	/* an element keeps its place: what is absent there is null */
+	buf_addc(out, '[');
+	for (i = 0; i < n->nchildren; i++) {
+		if (i > 0)
+			buf_addc(out, ',');
+		if (!render_value(s, &n->children[i], a, line, len, redact,
+		    out))
+			buf_adds(out, "null");
+	}
+	buf_addc(out, ']');
+}
+
+/* 1 when a value was written; 0 when its field is absent */
+static int
 render_value(struct shape *s, const struct node *n, struct alert *a,
     const char *line, size_t len, int redact, struct buf *out)
 {
@@ -392,6 +451,9 @@ render_value(struct shape *s, const struct node *n, struct alert *a,
 	switch (n->kind) {
 	case VALUE_OBJECT:
 		render_object(s, n, a, line, len, redact, out);
+		break;
+	case VALUE_ARRAY:
+		render_array(s, n, a, line, len, redact, out);
 		break;
 	case VALUE_FORMAT:
 		buf_reset(&s->rendered);
@@ -407,20 +469,19 @@ render_value(struct shape *s, const struct node *n, struct alert *a,
 	case VALUE_FIELD:
 		v = raw_field(a, n->text);
 		if (v.type == JSON_ABSENT)
-			buf_adds(out, "null");
-		else
-			buf_add(out, v.raw, v.raw_len);
+			return 0;
+		buf_add(out, v.raw, v.raw_len);
 		break;
 	case VALUE_ALERT:
 		buf_add(out, line, len);
 		break;
 	case VALUE_SECONDS:
-		render_seconds(s, a, n->text, out);
-		break;
+		return render_seconds(s, a, n->text, out);
 	case VALUE_JSON:
 		buf_adds(out, n->text);
 		break;
 	}
+	return 1;
 }
 
 void

@@ -7,16 +7,20 @@
  *                     renders it; with no %field it is a constant
  *   KEY=@FILE         a string, the first line of FILE: a secret, never
  *                     printed (a dry run shows "(secret)")
- *   KEY:=FIELD        the field's JSON value exactly as in the alert
- *                     (null when absent); output_fields is the object
+ *   KEY:=FIELD        the field's JSON value exactly as in the alert;
+ *                     output_fields is the object. When the alert lacks
+ *                     the field (or holds null) the key is left out
  *   KEY:=.            the whole alert, exactly as read
  *   KEY:=seconds(FIELD)  a time (RFC 3339 text, or integer nanoseconds
- *                     as evt.time) as a number of seconds
+ *                     as evt.time) as a number of seconds; left out when
+ *                     the field is neither
  *   KEY:=JSON         a constant: a number, true, false, null, a string,
  *                     an array or an object
  *
- * Dotted keys nest ("payload.summary"); "\." is a dot within a key.
- * Keys keep the order in which they were first given.
+ * Dotted keys nest ("payload.summary"); "\." is a dot within a key. A
+ * key of digits below the top is an index: "body.0.text" makes "body"
+ * an array, whose elements are given in order from 0. Keys keep the
+ * order in which they were first given.
  */
 #ifndef WEBHOOK_SHAPE_H
 #define WEBHOOK_SHAPE_H

@@ -26,7 +26,8 @@ fail (a target's own error answer; the reason is written to DIR/N.invalid):
 http_validators.py: loki, and the webhook targets); --require-header
 (repeatable) answers 401 unless the request has the header with exactly
 that value; --max-body answers 413 to a body longer than BYTES as
-received. A body sent with Content-Encoding: gzip or deflate is also
+received. A 2xx answer scripted without a BODY gets the target's own
+answer to a valid request (Elasticsearch's items, PagerDuty's "success"). A body sent with Content-Encoding: gzip or deflate is also
 written decoded, to DIR/N.plain; every other body is written there as it
 came.
 """
@@ -105,6 +106,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             plain = self.decode(body)
         except zlib.error as e:
             return (400, "bad compressed body", "cannot decode: %s" % e)
+        self.plain = plain
         if checks["validate"] is None:
             return None
         return http_validators.validate(checks["validate"], self.command,
@@ -122,6 +124,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             retry_after = None
             with open(os.path.join(outdir, "%d.invalid" % n), "w") as f:
                 f.write(reason + "\n")
+        elif checks["validate"] is not None and not text and \
+                isinstance(status, int) and 200 <= status <= 299:
+            text = http_validators.answer(checks["validate"], self.plain)
         with open(os.path.join(outdir, "log"), "a") as f:
             f.write("%d %s %s %.6f\n" % (n, self.command, status, arrived))
         if status == "hang":
