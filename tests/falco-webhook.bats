@@ -303,3 +303,147 @@ $(sample 2)"
 	! grep -q hunter2 err dead || fail "a secret was written: $(cat err dead)"
 	assert_equal "$(cat dead)" "$(sample 1)"
 }
+
+# ---- the recipes of falco-webhook(1), each against a receiver that
+# checks the target's documented shape; the URLs and secrets of
+# /etc/falco-pipes are files here ----
+
+@test "the Teams recipe posts a valid Adaptive Card message" {
+	start_receiver --validate teams 202
+	secret teams-url "$BASE/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t"
+	run -0 falco-webhook -q --url-file teams-url --defuse teams \
+	  --json type=message \
+	  --json attachments.0.contentType=application/vnd.microsoft.card.adaptive \
+	  --json attachments.0.content.type=AdaptiveCard \
+	  --json attachments.0.content.version=1.4 \
+	  --json attachments.0.content.body.0.type=TextBlock \
+	  --json attachments.0.content.body.0.weight=Bolder \
+	  --json 'attachments.0.content.body.0.text=%priority: %rule' \
+	  --json attachments.0.content.body.1.type=TextBlock \
+	  --json 'attachments.0.content.body.1.text=%output' \
+	  --json 'attachments.0.content.body.1.wrap:=true' <(sample 1; sample 5)
+	assert_equal "$(requests)" 2
+	all_valid
+	assert_equal "$(body 1 '.attachments[0].content.body[0].text')" "Critical: Terminal shell in container"
+	assert_equal "$(body 2 '.attachments[0].content.body[1].text')" "$(sample 5 | jq -r .output)"
+}
+
+@test "the Teams recipe for a workflow that reads text posts a valid text" {
+	start_receiver --validate teams 202
+	run -0 falco-webhook -q -u "$BASE/flow" --defuse teams --json 'text=%priority %rule: %output' <(sample 1)
+	all_valid
+}
+
+@test "the Discord recipe posts content with mentions defused and turned off" {
+	start_receiver --validate discord 204
+	secret discord-url "$BASE/api/webhooks/1234567890/Tok-en_x"
+	printf '%s\n' '{"rule":"Shell","priority":"Critical","output":"@everyone look: <@&42> [click](https://evil.example)"}' >in
+	run -0 falco-webhook -q --url-file discord-url \
+	  --defuse discord --max-chars 2000 --rate 5/2s \
+	  --json 'content=**%priority** %rule: %output' \
+	  --json 'allowed_mentions.parse:=[]' in <(sample 9)
+	all_valid
+	zwsp=$'\u200b'
+	assert_equal "$(body 1 .content)" "**Critical** Shell: @${zwsp}everyone look: <${zwsp}@${zwsp}&42> [click]${zwsp}(https://evil.example)"
+	assert_equal "$(jq -c .allowed_mentions "$RECV/1.plain")" '{"parse":[]}'
+}
+
+@test "the Discord recipe cuts an output longer than Discord's 2000 characters" {
+	start_receiver --validate discord 204
+	printf '{"rule":"R","priority":"Notice","output":"%s"}\n' "$(head -c 3000 /dev/zero | tr '\0' x)" >in
+	run -0 falco-webhook -q -u "$BASE/api/webhooks/1/t" --defuse discord --max-chars 2000 \
+	  --json 'content=**%priority** %rule: %output' --json 'allowed_mentions.parse:=[]' in
+	all_valid
+	assert_equal "$(body 1 '.content | length')" 2000
+}
+
+@test "the Google Chat recipe posts a valid text, one a second" {
+	start_receiver --validate google-chat 200
+	secret google-chat-url "$BASE/v1/spaces/AAAA/messages?key=k3y&token=t0k"
+	run -0 falco-webhook -q --url-file google-chat-url \
+	  --defuse google-chat --max-chars 4096 --rate 1/1s \
+	  --json 'text=*%priority* %rule: %output' <(sample 1; sample 2)
+	all_valid
+	at_least "$(gap 1 2)" 0.9
+	assert_equal "$(body 1 .text)" "*Critical* Terminal shell in container: $(sample 1 | jq -r .output)"
+}
+
+@test "the PagerDuty recipe maps each priority to a severity through falco-route" {
+	start_receiver --validate pagerduty 202
+	secret pagerduty-key 0123456789abcdef0123456789abcdef
+	pd() {
+	  echo "|falco-webhook -q -u $BASE/v2/enqueue \
+	    --json routing_key=@pagerduty-key \
+	    --json event_action=trigger --max-chars 1024 \
+	    --json 'payload.summary=%rule: %output' \
+	    --json payload.source=%hostname --json payload.severity=$1 \
+	    --json payload.timestamp:=time \
+	    --json payload.custom_details:=output_fields"
+	}
+	run -0 falco-route --default /dev/null \
+	  --when 'priority >= critical' --to "$(pd critical)" \
+	  --when 'priority = error' --to "$(pd error)" \
+	  --when 'priority = warning' --to "$(pd warning)" \
+	  --when 'priority <= notice' --to "$(pd info)" "$SAMPLES"
+	assert_equal "$(requests)" 16
+	all_valid
+	# each alert's severity, by its summary; the four posters run at once
+	diff <(for i in $(seq 16); do body "$i" '"\(.payload.severity) \(.payload.summary)"'; done | sort) \
+	    <(jq -r '"\(.priority | ascii_downcase | if . == "critical" then "critical" elif . == "error" then "error" elif . == "warning" then "warning" else "info" end) \(.rule): \(.output)"' "$SAMPLES" | sort)
+}
+
+@test "the Opsgenie recipe creates valid alerts with the key from a header file" {
+	printf 'Authorization: GenieKey eb243592-faa2-4ba2-a551q-1afdf565c889\n' >opsgenie-headers
+	start_receiver --validate opsgenie --require-header 'Authorization: GenieKey eb243592-faa2-4ba2-a551q-1afdf565c889' 202
+	run -0 falco-webhook -q -u "$BASE/v2/alerts" \
+	  --header-file opsgenie-headers \
+	  --json 'message=%rule' --json 'description=%output' \
+	  --json source=falco --json 'entity=%hostname' --json 'tags:=tags' \
+	  --json 'details.namespace=%k8s.ns.name' \
+	  --json 'details.pod=%k8s.pod.name' "$SAMPLES"
+	assert_equal "$(requests)" 16
+	all_valid
+	assert_equal "$(jq -c .details "$RECV/1.plain")" '{"namespace":"default","pod":"kubecon"}'
+}
+
+@test "the Elasticsearch recipe indexes a batch through _bulk" {
+	secret es-password 'es:pa55'
+	start_receiver --validate bulk --require-header "Authorization: Basic $(printf 'falco:es:pa55' | base64)" 200
+	run -0 --separate-stderr falco-webhook -q -u "$BASE/falco/_bulk" \
+	  --user falco --password-file es-password \
+	  --batch-bytes 5M --batch-wait 2s --before '{"index":{}}' \
+	  --fail-body '"errors":\s*true' "$SAMPLES"
+	assert_equal "$(requests)" 1
+	all_valid
+	assert_equal "$stderr" ""
+	diff <(sed -n '2~2p' "$RECV/1.plain") "$SAMPLES"
+}
+
+@test "the Splunk recipe sends valid events, the alert whole and its time in seconds" {
+	printf 'Authorization: Splunk 12345678-1234-1234-1234-1234567890AB\n' >splunk-headers
+	start_receiver --validate splunk-hec 200
+	run -0 falco-webhook -q -u "$BASE/services/collector/event" \
+	  --header-file splunk-headers \
+	  --batch-wait 1s --json 'event:=.' --json 'time:=seconds(time)' \
+	  --json sourcetype=falco --json 'host=%hostname' "$SAMPLES"
+	assert_equal "$(requests)" 1
+	all_valid
+	grep -qF "{\"event\":$(sample 1),\"time\":1685022245.478445995,\"sourcetype\":\"falco\",\"host\":\"falco-xczjd\"}" "$RECV/1.plain"
+	assert_equal "$(wc -l <"$RECV/1.plain")" 16
+}
+
+@test "the generic recipe posts alerts as read and passes them on to falco-loki" {
+	start_receiver --require-header 'X-Source: falco' 200
+	falco-webhook -u "$BASE/falco" --header 'X-Source: falco' --dead-letter dead "$SAMPLES" |
+	  falco-loki -n --metadata k8s.pod.name >pushes
+	assert_equal "$(requests)" 16
+	all_valid
+	assert_equal "$(jq -r '.streams[].values[][1]' pushes | sort)" "$(sort "$SAMPLES")"
+	[ ! -e dead ]
+}
+
+@test "the man page's dry run shows what Splunk would be sent" {
+	run -0 falco-webhook -n --json 'event:=.' --json 'time:=seconds(time)' "$SAMPLES"
+	assert_equal "$(grep -c '^POST (no URL)$' <<<"$output")" 16
+	assert_line "{\"event\":$(sample 16),\"time\":1715606607.021777225}"
+}
