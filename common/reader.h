@@ -47,5 +47,11 @@ int reader_fd(const struct reader *r);
 unsigned long reader_long_lines(const struct reader *r);
 int reader_failed_files(const struct reader *r);
 void reader_close(struct reader *r);
+/*
+ * "PROG: FILE:LINE: REASON" for a line that is not an alert; a line that
+ * is no JSON at all gets a hint, since Falco writes text unless its
+ * json_output is true.
+ */
+void reader_report_bad(const struct reader_line *line, const char *reason);
 
 #endif

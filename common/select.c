@@ -1,8 +1,3 @@
-/*
- * select.c: a stand-in for the lead's selection module (issue 8), so
- * falco-loki and falco-webhook are written against select.h before it
- * lands on main; main's version replaces this file at the merge.
- */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,39 +9,46 @@
 void
 select_init(struct selection *s)
 {
-	memset(s, 0, sizeof(*s));
+	s->when_texts = NULL;
+	s->nwhen = 0;
+	s->when = NULL;
 	s->lists = lists_new();
 	s->min_severity = -1;
 	s->max_line_bytes = READER_DEFAULT_MAX_LINE;
+}
+
+void
+select_add_condition(struct selection *s, const char *text)
+{
+	size_t cap = s->nwhen;
+
+	/* as grep '' selects every line, an empty condition holds for all */
+	if (text[strspn(text, " \t\n")] == '\0')
+		return;
+	s->when_texts = xgrow(s->when_texts, &cap, s->nwhen + 1,
+	    sizeof(*s->when_texts));
+	s->when_texts[s->nwhen++] = text;
 }
 
 int
 select_option(struct selection *s, int key, const char *arg)
 {
 	switch (key) {
-	case 'w':
-		select_add_condition(s, arg);
+	case 'l':
+		lists_load_or_exit(s->lists, arg);
 		return 1;
 	case 'p':
 		s->min_severity = opts_priority("--min-priority", arg);
 		return 1;
-	case 'l':
-		lists_load_or_exit(s->lists, arg);
+	case 'w':
+		/* compiled once every --lists file is loaded, wherever it came */
+		select_add_condition(s, arg);
 		return 1;
 	case OPT_MAX_LINE_BYTES:
 		s->max_line_bytes = reader_max_line_option(arg);
 		return 1;
-	default:
-		return 0;
 	}
-}
-
-void
-select_add_condition(struct selection *s, const char *text)
-{
-	s->when_texts = xrealloc(s->when_texts,
-	    (s->nwhen + 1) * sizeof(*s->when_texts));
-	s->when_texts[s->nwhen++] = text;
+	return 0;
 }
 
 void
@@ -75,7 +77,7 @@ select_wants(const struct selection *s, struct alert *a)
 int
 select_all(const struct selection *s)
 {
-	return s->nwhen == 0 && s->min_severity < 0;
+	return s->min_severity < 0 && s->nwhen == 0;
 }
 
 void
@@ -88,4 +90,7 @@ select_free(struct selection *s)
 	free(s->when);
 	free(s->when_texts);
 	lists_free(s->lists);
+	s->when = NULL;
+	s->when_texts = NULL;
+	s->lists = NULL;
 }

@@ -41,7 +41,7 @@ struct selection {
 void select_init(struct selection *s);
 /* 1 when key is one of SELECT_OPTIONS (then it is taken), else 0 */
 int select_option(struct selection *s, int key, const char *arg);
-/* after the options: add a condition from elsewhere (an operand) */
+/* add a condition from elsewhere (-e, an operand); an empty one holds for every alert */
 void select_add_condition(struct selection *s, const char *text);
 /* compile the conditions, once every list is loaded; exits 2 on an error */
 void select_compile(struct selection *s);

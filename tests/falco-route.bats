@@ -14,7 +14,7 @@ ROUTES=$FIXTURES/route
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 	mkdir spool
-	export TMPDIR=$BATS_TEST_TMPDIR/spool
+	export TMPDIR=$BATS_TEST_TMPDIR/spool STATE_DIRECTORY=$BATS_TEST_TMPDIR/spool
 }
 
 teardown() {
@@ -141,7 +141,7 @@ $(critical_samples)"
 	run -0 --separate-stderr falco-route --when 'rule exists' \
 	    --to all.ndjson in.ndjson
 	assert_output "not json"
-	assert_equal "$stderr" "falco-route: in.ndjson:2: invalid JSON at byte 1"
+	assert_equal "$stderr" "falco-route: in.ndjson:2: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)"
 	run -0 cat all.ndjson
 	assert_output "$(sample 1; sample 2)"
 }
@@ -152,9 +152,9 @@ $(critical_samples)"
 	run -0 cmp all.ndjson crlf.ndjson
 }
 
-@test "a line longer than --max-line-bytes is skipped with a warning and makes the exit status 1" {
+@test "a line longer than --max-line-bytes is skipped with a warning and makes the exit status 2" {
 	{ sample 1; printf '{"rule":"%05000d"}\n' 0; sample 2; } >in.ndjson
-	run -1 --separate-stderr falco-route --max-line-bytes 4k --when 'rule exists' \
+	run -2 --separate-stderr falco-route --max-line-bytes 4k --when 'rule exists' \
 	    --to all.ndjson in.ndjson
 	assert_output ""
 	assert_equal "$stderr" "falco-route: in.ndjson:2: line longer than 4096 bytes, skipped"
@@ -162,8 +162,8 @@ $(critical_samples)"
 	assert_output "$(sample 1; sample 2)"
 }
 
-@test "an input file that cannot be read is reported, the next is routed, and the exit status is 1" {
-	run -1 --separate-stderr falco-route --default /dev/null \
+@test "an input file that cannot be read is reported, the next is routed, and the exit status is 2" {
+	run -2 --separate-stderr falco-route --default /dev/null \
 	    --when 'priority = critical' --to crit.ndjson missing.ndjson "$SAMPLES"
 	assert_output ""
 	assert_equal "$stderr" "falco-route: missing.ndjson: No such file or directory"
@@ -289,8 +289,8 @@ FALCO_TIME=2023-05-25T13:44:05.478445995Z"
 	assert_equal "$stderr" "falco-route: '!cat >/dev/null; exit 3': rule 'Terminal shell in container': exit status 3
 falco-route: '!cat >/dev/null; exit 3': 0 delivered, 0 spooled, 0 dropped, 1 failed
 falco-route: '-': 0 delivered, 0 spooled, 0 dropped, 0 failed
-falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/falco-route.failed.${stderr##*falco-route.failed.}"
-	run -0 cat "$TMPDIR"/falco-route.failed.*
+falco-route: '!cat >/dev/null; exit 3': 1 undelivered alert kept in '$STATE_DIRECTORY/falco-route.failed.${stderr##*falco-route.failed.}"
+	run -0 cat "$STATE_DIRECTORY"/falco-route.failed.*
 	assert_output "$(sample 1)"
 }
 
@@ -381,10 +381,18 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 	[ ! -e all.ndjson ] || fail "a sink was opened despite the error"
 }
 
-@test "the default spool directory is \$TMPDIR, checked at start" {
-	run -2 --separate-stderr env TMPDIR="$SAMPLES" falco-route --when 'rule exists' \
+@test "the default spool directory is the state directory, checked at start" {
+	run -2 --separate-stderr env STATE_DIRECTORY="$SAMPLES" falco-route --when 'rule exists' \
 	    --to all.ndjson "$SAMPLES"
-	assert_equal "$stderr" "falco-route: spool directory '$SAMPLES': Not a directory"
+	assert_equal "$stderr" "falco-route: state directory '$SAMPLES': Not a directory"
+}
+
+@test "the state directory is made when missing, and holds what could not be delivered" {
+	sample 1 >one.ndjson
+	run -1 --separate-stderr env STATE_DIRECTORY="$PWD/new/state" falco-route \
+	    --when 'rule exists' --to '!exit 1' one.ndjson
+	run -0 cat new/state/falco-route.failed.*
+	assert_output "$(sample 1)"
 }
 
 @test "--to before any --when is a usage error" {
@@ -443,7 +451,7 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 @test "a full queue spools to --spool-dir and replays in order once the FIFO is read" {
 	numbered 100 >seq.ndjson
 	mkfifo sink
-	falco-route -v --queue 5 --spool-dir spool --when 'rule exists' --to sink \
+	falco-route --verbose --queue 5 --spool-dir spool --when 'rule exists' --to sink \
 	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
 	ROUTE_PID=$!
 	wait_until 10 has_spool spool
@@ -470,7 +478,7 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 @test "--on-full block holds the input instead of spooling, and delivers everything" {
 	numbered 100 >seq.ndjson
 	mkfifo sink
-	falco-route -v --queue 5 --on-full block --when 'rule exists' --to sink \
+	falco-route --verbose --queue 5 --on-full block --when 'rule exists' --to sink \
 	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
 	ROUTE_PID=$!
 	cat sink >got.ndjson
@@ -596,7 +604,7 @@ falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
 }
 
 @test "-v prints one summary line per sink at exit even when nothing was lost" {
-	run -0 --separate-stderr falco-route -v --default /dev/null \
+	run -0 --separate-stderr falco-route --verbose --default /dev/null \
 	    --when 'priority = critical' --to crit.ndjson "$SAMPLES"
 	assert_equal "$stderr" "falco-route: 'crit.ndjson': 3 delivered, 0 spooled, 0 dropped, 0 failed
 falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"

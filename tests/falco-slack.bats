@@ -80,7 +80,7 @@ post_one() {
 
 @test "an unknown option is a usage error with status 2" {
 	run -2 --separate-stderr falco-slack --no-such-option
-	assert_equal "${stderr_lines[1]}" "falco-slack: usage: falco-slack [-nqV] [-c CHANNEL] [-f FORMAT] [-m TEMPLATE] [-p PRIORITY]"
+	assert_equal "${stderr_lines[1]}" "falco-slack: usage: falco-slack [-nqV] [-l FILE] [-p PRIORITY] [-u URL] [-w CONDITION]"
 }
 
 @test "without a webhook URL falco-slack refuses to start" {
@@ -168,18 +168,18 @@ EOF
 @test "--message sets the top-level text from a Falco-style template" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
-	run -0 falco-slack -q -m '%priority on %hostname: %k8s.ns.name/%k8s.pod.name %no.such' "$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --message '%priority on %hostname: %k8s.ns.name/%k8s.pod.name %no.such' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(body 1 .text)" "Critical on falco-xczjd: default/kubecon &lt;NA&gt;"
 }
 
 @test "a --message that renders to nothing gives way to the default text" {
 	printf '{"output":"o","priority":"Notice","rule":"R","output_fields":{"proc.args":""}}\n' >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -m '%proc.args' "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --message '%proc.args' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(jq -r .text <<<"$output")" "Notice: R"
 }
 
 @test "a bad --message template is a usage error" {
-	run -2 --separate-stderr falco-slack -n -m 'cmd %' </dev/null
+	run -2 --separate-stderr falco-slack -n --message 'cmd %' </dev/null
 	assert_output ""
 	assert_equal "$stderr" "falco-slack: --message: '%' must be followed by a field name or '%'"
 }
@@ -201,7 +201,7 @@ EOF
 @test "--channel, --username, --icon-emoji, --icon-url and --footer reach the payload" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
-	run -0 falco-slack -q -c '#sec' --username Falco --icon-emoji :falco: --icon-url https://example.com/falco.png --footer falco-pipes "$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --channel '#sec' --username Falco --icon-emoji :falco: --icon-url https://example.com/falco.png --footer falco-pipes "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(body 1 '[.channel, .username, .icon_emoji, .icon_url, .attachments[0].footer] | @json')" '["#sec","Falco",":falco:","https://example.com/falco.png","falco-pipes"]'
 }
 
@@ -209,7 +209,7 @@ EOF
 	for p in Emergency Alert Critical Error Warning Notice Informational Debug; do
 		printf '{"output":"o","priority":"%s","rule":"R","time":"2025-05-07T12:00:00Z"}\n' "$p"
 	done >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -r 100/1 "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$BATS_TEST_TMPDIR/in"
 	run -0 jq -r '.attachments[0].color' <<<"$output"
 	assert_output - <<'EOF'
 #e20b0b
@@ -295,7 +295,7 @@ EOF
 @test "top-level text over 40,000 characters is cut with the marker" {
 	long=$(printf 'x%.0s' $(seq 45000))
 	printf '{"output":"%s","priority":"Notice","rule":"Long"}\n' "$long" >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -m '%output' "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --message '%output' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(jq -r '.text | length' <<<"$output")" 40000
 	assert_equal "$(jq -r '.text | .[-13:]' <<<"$output")" 'x…[truncated]'
 }
@@ -401,8 +401,8 @@ EOF
 	start_receiver
 	run -1 --separate-stderr falco-slack -q --rate 1/1h --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
 	assert_equal "$(requests)" 1
-	assert_equal "${stderr_lines[0]}" "falco-slack: --drain-timeout: 15 alerts not posted in time"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[0]}" "falco-slack: --drain-timeout: 15 alerts not sent in time"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
@@ -432,7 +432,7 @@ EOF
 	assert_equal "$(requests)" 1
 	port=$(cat "$RECV/port")
 	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$port': 404 channel_not_found (1 try): 1 alert not delivered"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$STATE_DIRECTORY/falco-slack.dead-letter.ndjson'"
 }
 
 @test "a 200 whose body is not ok is a failure named by its first word, not retried" {
@@ -495,7 +495,7 @@ EOF
 	sample 3 >"$BATS_TEST_TMPDIR/in"
 	echo 'already here' >"$BATS_TEST_TMPDIR/dead"
 	run -1 --separate-stderr falco-slack -q --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" <(echo 'already here'; sample 3)
 }
 
@@ -535,7 +535,7 @@ EOF
 	[[ "${stderr_lines[0]}" == "falco-slack: 'http://127.0.0.1:$port': "*"Couldn't connect to server (3 tries): 1 alert not delivered" ]] ||
 		fail "unexpected: ${stderr_lines[0]}"
 	[[ "$stderr" != *pass* && "$stderr" != *XsecretXtokenX* ]]
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$STATE_DIRECTORY/falco-slack.dead-letter.ndjson'"
 }
 
 @test "the webhook URL's secret path never appears in messages" {
@@ -550,7 +550,7 @@ EOF
 	run -1 --separate-stderr falco-slack -q --rate 1/1s --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
 	assert_equal "$(requests)" 2
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
-	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 }
 
 @test "the webhook URL can come from --webhook-url-file" {
@@ -593,10 +593,10 @@ EOF
 	assert_equal "$(requests)" 1
 }
 
-@test "--max-line-bytes skips a longer line with a warning and goes on" {
+@test "--max-line-bytes skips a longer line with a warning and goes on, status 2" {
 	start_receiver
 	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack --max-line-bytes 800 --rate 100/1 "$BATS_TEST_TMPDIR/in"
+	run -2 --separate-stderr falco-slack --max-line-bytes 800 --rate 100/1 "$BATS_TEST_TMPDIR/in"
 	[ "$(sample 1 | wc -c)" -gt 801 ] && [ "$(sample 2 | wc -c)" -le 801 ]
 	assert_output "$(sample 2)"
 	assert_equal "$stderr" "falco-slack: $BATS_TEST_TMPDIR/in:1: line longer than 800 bytes, skipped"
@@ -614,7 +614,7 @@ slack_into_head() {
 
 @test "a reader that goes away ends falco-slack quietly with status 141" {
 	for i in $(seq 200); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/many"
-	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" -n -r 1000000/1 "$BATS_TEST_TMPDIR/many"
+	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" -n --rate 1000000/1 "$BATS_TEST_TMPDIR/many"
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output ""
 	assert_equal "$(jq -r .text "$BATS_TEST_TMPDIR/out")" "Critical: Terminal shell in container"
@@ -762,7 +762,7 @@ finish_slack() {
 	run -1 --separate-stderr timeout 20 falco-slack -q --timeout 60 \
 	    --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
-	[[ $stderr == *"1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"* ]] ||
+	[[ $stderr == *"1 alert not delivered, kept in '$BATS_TEST_TMPDIR/dead'"* ]] ||
 		fail "stderr: $stderr"
 }
 
@@ -779,14 +779,14 @@ finish_slack() {
 	assert_equal "$(requests)" 1
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output - <<EOF
-falco-slack: --drain-timeout: 15 alerts not posted in time
-falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'
+falco-slack: --drain-timeout: 15 alerts not sent in time
+falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'
 EOF
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
 @test "the man page's dry-run example shows the payloads of one namespace" {
-	run -0 --separate-stderr falco-slack -n -r 100/1 -w 'k8s.ns.name = default' "$SAMPLES"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 -w 'k8s.ns.name = default' "$SAMPLES"
 	run -0 jq -r '.attachments[0].fields[] | select(.title == "k8s.pod.name") | .value' <<<"$output"
 	assert_output - <<'EOF'
 kubecon
@@ -799,7 +799,7 @@ EOF
 	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
 	run -1 --separate-stderr falco-slack -q --rate 1/1h --timeout 1s --drain-timeout 200ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(requests)" 1
-	assert_equal "${stderr_lines[1]}" "falco-slack: --drain-timeout: 1 alert not posted in time"
-	assert_equal "${stderr_lines[2]}" "falco-slack: 2 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: --drain-timeout: 1 alert not sent in time"
+	assert_equal "${stderr_lines[2]}" "falco-slack: 2 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 }

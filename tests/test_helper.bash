@@ -24,3 +24,7 @@ wait_for_file() {
 	done
 	[ -s "$file" ]
 }
+
+# Undelivered alerts go to the state directory unless told otherwise: a
+# test's own, never /var/spool or the user's home.
+export STATE_DIRECTORY=${BATS_TEST_TMPDIR:-$BATS_RUN_TMPDIR}/state
