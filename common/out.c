@@ -37,8 +37,11 @@ out_check(void)
 {
 	if (!ferror(stdout))
 		return;
-	if (errno == EPIPE)
+	/* the hook returns: the program goes on, discarding output */
+	if (errno == EPIPE) {
 		out_broken();
+		return;
+	}
 	err(EXIT_USAGE, "standard output");
 }
 
