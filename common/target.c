@@ -21,7 +21,10 @@ target_init(struct target *t, const struct target_defaults *d)
 	t->timeout = 10;
 	t->retries = d->retries;
 	t->backoff_max = d->backoff_max;
-	t->drain_timeout = 30;
+	t->relay.drain_timeout = 30;
+	t->relay.queue_size = 10000;
+	t->relay.queue_bytes = 16 << 20;
+	t->relay.max_spool = (size_t)1 << 30;
 	t->batch_bytes = d->batch_bytes;
 	t->batch_wait = d->batch_wait;
 }
@@ -258,11 +261,23 @@ target_option(struct target *t, int key, const char *arg)
 		t->retries = (int)num_parse(arg, 0, 1000, "--retries");
 		return 1;
 	case OPT_DEAD_LETTER:
-		t->dead_letter = arg;
+		t->relay.dead_letter = arg;
 		return 1;
 	case OPT_DRAIN_TIMEOUT:
-		t->drain_timeout = duration_parse(arg, 0, 86400,
+		t->relay.drain_timeout = duration_parse(arg, 0, 86400,
 		    "--drain-timeout");
+		return 1;
+	case OPT_QUEUE_SIZE:
+		t->relay.queue_size = (size_t)num_parse(arg, 1, 10000000,
+		    "--queue-size");
+		return 1;
+	case OPT_QUEUE_BYTES:
+		t->relay.queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
+		    "--queue-bytes");
+		return 1;
+	case OPT_MAX_SPOOL:
+		t->relay.max_spool = size_parse(arg, 0, (size_t)1 << 50,
+		    "--max-spool");
 		return 1;
 	case OPT_BATCH_BYTES:
 		t->batch_bytes = batch_size_option(arg);
@@ -385,16 +400,15 @@ check_readable(const char *path, const char *option)
 static void
 check_url(struct target *t)
 {
+	char why[256];
 	const char *p;
 
-	if (strncasecmp(t->url, "https://", 8) != 0 &&
-	    strncasecmp(t->url, "http://", 7) != 0)
-		errx(EXIT_USAGE, "%s: the URL must start with https:// or "
-		    "http://", t->url_from);
 	for (p = t->url; *p != '\0'; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
 			errx(EXIT_USAGE, "%s: the URL holds a blank or a "
 			    "control character", t->url_from);
+	if (http_check_url(t->url, why, sizeof(why)) != 0)
+		errx(EXIT_USAGE, "%s: the URL %s", t->url_from, why);
 	http_redact_url(t->url, t->host, sizeof(t->host));
 }
 
@@ -439,10 +453,17 @@ target_finish(struct target *t, int dry_run)
 	check_readable(t->key, "--key");
 	add_authorization(t);
 	make_request_headers(t);
+	ratelimit_init(&t->rate, t->rate_count, t->rate_seconds);
+}
+
+const struct ratelimit *
+target_rate(const struct target *t)
+{
+	return t->rate_count > 0 ? &t->rate : NULL;
 }
 
 void
-target_connect(struct target *t, int (*cancelled)(void *), void *ctx)
+target_connect(struct target *t, struct relay *relay)
 {
 	struct http_options ho;
 
@@ -453,8 +474,10 @@ target_connect(struct target *t, int (*cancelled)(void *), void *ctx)
 	ho.cacert = t->cacert;
 	ho.client_cert = t->cert;
 	ho.client_key = t->key;
-	(void)cancelled;
-	(void)ctx;
+	ho.cancelled = relay_cancelled;
+	ho.cancelled_ctx = relay;
+	/* every try takes a slot of --rate, retries too */
+	ho.rate = t->rate_count > 0 ? &t->rate : NULL;
 	t->client = http_client_new(&ho);
 }
 
@@ -556,6 +579,7 @@ target_free(struct target *t)
 	free(t->headers);
 	free(t->request_headers);
 	http_client_free(t->client);
+	ratelimit_free(&t->rate);
 	buf_free(&t->zipped);
 	free(t->url);
 	memset(t, 0, sizeof(*t));

@@ -6,7 +6,8 @@
  * trusting whom (--cacert), how bodies travel (--gzip), how hard to try
  * (--timeout, --retries), how alerts are gathered into requests
  * (--batch-bytes, --batch-wait, --rate: batch.h), and what the relay
- * needs of any sender (--dead-letter, --drain-timeout).
+ * needs of any sender (--dead-letter, --drain-timeout, --queue-size,
+ * --queue-bytes, --max-spool: relay.h).
  *
  * A program puts TARGET_OPTIONS (and TARGET_BATCH_OPTIONS,
  * TARGET_RATE_OPTION where it batches or limits) in its option table,
@@ -26,6 +27,8 @@
 #include "batch.h"
 #include "buf.h"
 #include "http.h"
+#include "ratelimit.h"
+#include "relay.h"
 
 /* option keys of the long-only options this module owns */
 enum {
@@ -43,6 +46,9 @@ enum {
 	OPT_RETRIES,
 	OPT_DEAD_LETTER,
 	OPT_DRAIN_TIMEOUT,
+	OPT_QUEUE_SIZE,
+	OPT_QUEUE_BYTES,
+	OPT_MAX_SPOOL,
 	OPT_BATCH_BYTES,
 	OPT_BATCH_WAIT,
 	OPT_RATE
@@ -79,7 +85,13 @@ enum {
 	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE", \
 	    "keep undelivered alerts in FILE (default: state directory)" }, \
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION", \
-	    "time to deliver what is queued at the end (default 30s)" }
+	    "time to deliver what is queued at the end (default 30s)" }, \
+	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N", \
+	    "alerts waiting in memory to be sent (default 10000)" }, \
+	{ "queue-bytes", OPT_QUEUE_BYTES, required_argument, "SIZE", \
+	    "bytes of alerts waiting in memory (default 16M)" }, \
+	{ "max-spool", OPT_MAX_SPOOL, required_argument, "SIZE", \
+	    "bytes of waiting alerts kept on disk past that (default 1G)" }
 
 /* BYTES and WAIT: the defaults, as strings ("1M", "1s") */
 #define TARGET_BATCH_OPTIONS(BYTES, WAIT) \
@@ -125,13 +137,13 @@ struct target {
 	double timeout;
 	int retries;
 	double backoff_max;
-	const char *dead_letter;	/* NULL: the state directory's */
-	double drain_timeout;
+	struct relay_options relay;	/* the program sets select, quiet, dry_run */
 	size_t batch_bytes;
 	double batch_wait;
 	int batch_given;	/* --batch-bytes or --batch-wait was given */
 	long long rate_count;	/* --rate; 0: none */
 	double rate_seconds;
+	struct ratelimit rate;	/* made by target_finish */
 	char host[256];		/* scheme and host, for messages */
 	struct http_header *request_headers;	/* made by target_finish */
 	struct http_client *client;
@@ -157,8 +169,10 @@ void target_default_header(struct target *t, const char *name,
  * checked (usage errors exit 2). In a dry run no URL is needed.
  */
 void target_finish(struct target *t, int dry_run);
-/* the HTTP client; cancelled may be NULL (http.h) */
-void target_connect(struct target *t, int (*cancelled)(void *), void *ctx);
+/* the rate of --rate, or NULL when none was given */
+const struct ratelimit *target_rate(const struct target *t);
+/* the HTTP client, cut short once the relay's drain time is over */
+void target_connect(struct target *t, struct relay *relay);
 /* one request with the body (compressed with --gzip), retried as http.h does */
 int target_send(struct target *t, const char *body, size_t len,
     struct http_response *resp);

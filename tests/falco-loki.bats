@@ -3,6 +3,7 @@
 # shared recording receiver (tests/lib/http-receiver.py), which checks
 # each one as Loki would (--validate loki) and replays scripted answers.
 load test_helper
+load lib/falco-route-helpers	# wait_until
 bats_require_minimum_version 1.5.0
 
 LOKI=$FIXTURES/loki
@@ -434,4 +435,79 @@ size_of() {
 	LOKI_PID=
 	! grep -q hunter2 err || fail "a secret on stderr: $(cat err)"
 	[ -s err ]
+}
+
+# ---- on the relay: waiting, stopping, draining ----
+
+# loki_in_background ARGS...: falco-loki reading the FIFO "fifo", which
+# the test holds open on descriptor 4; stdout to "out", stderr to "err"
+loki_in_background() {
+	mkfifo fifo
+	falco-loki "$@" <fifo >out 2>err 3>&- &
+	LOKI_PID=$!
+	exec 4>fifo
+}
+
+# loki_wait: the background falco-loki's exit status, in $status
+loki_wait() {
+	status=0
+	wait "$LOKI_PID" || status=$?
+	LOKI_PID=
+}
+
+# has_requests N: the receiver recorded at least N requests
+has_requests() {
+	[ "$(requests)" -ge "$1" ]
+}
+
+@test "alerts that come together leave in one push, and none waits longer than --batch-wait" {
+	start_receiver 204
+	loki_in_background -q --batch-wait 1s
+	local written
+	written=$(python3 -c 'import time; print(time.monotonic())')
+	{ sample 1; sample 2; sample 3; } >&4
+	wait_until 5 has_requests 1
+	local arrived
+	arrived=$(awk '$1 == 1 { print $4 }' "$RECV/log")
+	at_least "$(awk -v a="$arrived" -v w="$written" 'BEGIN { print a - w }')" 0.9
+	awk -v a="$arrived" -v w="$written" 'BEGIN { exit !(a - w < 3) }' || fail "the push waited $(awk -v a="$arrived" -v w="$written" 'BEGIN { print a - w }') s"
+	assert_equal "$(push 1 '[.streams[].values[]] | length')" 3
+	exec 4>&-
+	loki_wait
+	assert_equal "$status" 0
+	assert_equal "$(requests)" 1
+}
+
+@test "SIGTERM with alerts queued and batched: every alert read is passed on and pushed" {
+	start_receiver 204
+	status=0
+	feed-and-stop.py --after 3000 consumed -- falco-loki --batch-wait 1m --dead-letter dead >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed out
+	[ "$(wc -l <consumed)" -ge 3000 ] || fail "only $(wc -l <consumed) consumed"
+	all_valid
+	diff <(lines "$RECV"/*.plain | sort) <(sort consumed)
+	[ ! -s dead ]
+}
+
+@test "what --drain-timeout leaves unsent is kept, and said" {
+	start_receiver hang
+	loki_in_background -q --timeout 30s --drain-timeout 1s --dead-letter dead
+	{ sample 1; sample 2; } >&4
+	wait_until 5 has_requests 1
+	kill -TERM "$LOKI_PID"
+	loki_wait
+	assert_equal "$status" 1
+	assert_equal "$(cat err)" "falco-loki: --drain-timeout: 2 alerts not sent in time
+falco-loki: 2 alerts not delivered, kept in 'dead'"
+	assert_equal "$(cat dead)" "$(sample 1; sample 2)"
+}
+
+@test "when standard output is closed the alerts read are still pushed, status 141" {
+	start_receiver 204
+	for _ in $(seq 150); do cat "$SAMPLES"; done >big
+	run --separate-stderr bash -c 'falco-loki "$1" | head -n 1 >/dev/null; exit "${PIPESTATUS[0]}"' _ big
+	assert_equal "$status" 141
+	all_valid
+	assert_equal "$(lines "$RECV"/*.plain | wc -l)" 2400
 }

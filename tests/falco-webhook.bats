@@ -439,11 +439,31 @@ $(sample 2)"
 	assert_equal "$(requests)" 16
 	all_valid
 	assert_equal "$(jq -r '.streams[].values[][1]' pushes | sort)" "$(sort "$SAMPLES")"
-	[ ! -e dead ]
+	[ ! -s dead ]
 }
 
 @test "the man page's dry run shows what Splunk would be sent" {
 	run -0 falco-webhook -n --json 'event:=.' --json 'time:=seconds(time)' "$SAMPLES"
 	assert_equal "$(grep -c '^POST (no URL)$' <<<"$output")" 16
 	assert_line "{\"event\":$(sample 16),\"time\":1715606607.021777225}"
+}
+
+# ---- on the relay: stopping, draining ----
+
+@test "SIGTERM with alerts queued: every alert read is passed on and posted" {
+	start_receiver
+	status=0
+	feed-and-stop.py --after 2000 consumed -- falco-webhook -u "$BASE/" --batch-wait 1m --dead-letter dead >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed out
+	diff <(cat "$RECV"/*.plain | sort) <(sort consumed)
+	[ ! -s dead ]
+}
+
+@test "what --drain-timeout leaves unsent is kept, and said" {
+	start_receiver hang
+	run -1 --separate-stderr falco-webhook -q -u "$BASE/" --timeout 30s --drain-timeout 1s --dead-letter dead <(sample 1; sample 2)
+	assert_equal "$stderr" "falco-webhook: --drain-timeout: 2 alerts not sent in time
+falco-webhook: 2 alerts not delivered, kept in 'dead'"
+	assert_equal "$(cat dead)" "$(sample 1; sample 2)"
 }

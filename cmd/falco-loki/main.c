@@ -8,7 +8,6 @@
  * the push was stored. The body itself is built in push.c.
  */
 #include <err.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +24,8 @@
 #include "reader.h"
 #include "relay.h"
 #include "select.h"
+#include "signals.h"
 #include "target.h"
-#include "version.h"
 #include "xalloc.h"
 
 #define PUSH_PATH "/loki/api/v1/push"
@@ -270,24 +269,20 @@ check_tenant(const char *id)
 }
 
 static void
-parse_option(struct loki *l, int key, const char *arg)
+parse_option(void *ctx, int key, const char *arg)
 {
+	struct loki *l = ctx;
+
 	if (select_option(&l->select, key, arg) ||
 	    target_option(&l->target, key, arg))
 		return;
 	switch (key) {
-	case 'h':
-		opts_help(stdout, synopsis, summary, options);
-		exit(EXIT_OK);
 	case 'n':
 		l->dry_run = 1;
 		break;
 	case 'q':
 		l->quiet = 1;
 		break;
-	case 'V':
-		printf("falco-loki %s\n", FALCO_PIPES_VERSION);
-		exit(EXIT_OK);
 	case OPT_EXTRA_LABEL:
 		extra_label_option(l, arg);
 		break;
@@ -339,9 +334,8 @@ parse_options(struct loki *l, int argc, char **argv)
 		/* Promtail's: ten tries, 0.5 s doubling to 5 min (reference.md §5.4) */
 		"LOKI_URL", 9, 300, 1024 * 1024, 1
 	};
-	struct opt_parser parser;
 	size_t i;
-	int key;
+	int first;
 
 	memset(l, 0, sizeof(*l));
 	target_init(&l->target, &defaults);
@@ -349,11 +343,8 @@ parse_options(struct loki *l, int argc, char **argv)
 	for (i = 0; i < sizeof(default_labels) / sizeof(default_labels[0]); i++)
 		set_label(l, xstrdup(default_labels[i][0]),
 		    default_labels[i][1], NULL);
-	opts_build(options, &parser);
-	while ((key = getopt_long(argc, argv, parser.shortopts,
-	    parser.longopts, NULL)) != -1)
-		parse_option(l, key, optarg);
-	opts_free(&parser);
+	first = opts_parse(argc, argv, options, synopsis, summary,
+	    parse_option, l);
 	select_compile(&l->select);
 	if (l->nlabels == 0)
 		errx(EXIT_USAGE, "--no-label: no label left: Loki needs one");
@@ -371,7 +362,7 @@ parse_options(struct loki *l, int argc, char **argv)
 	l->style.nlabels = l->nlabels;
 	l->style.metadata = l->metadata;
 	l->style.nmetadata = l->nmetadata;
-	return optind;
+	return first;
 }
 
 /* ---- the relay's operations ---- */
@@ -445,7 +436,8 @@ judge(struct loki *l, struct relay *r, struct http_response *resp, int rc,
 
 	if (rc == 0 && (resp->status == 204 || resp->status == 200))
 		return RELAY_SENT;
-	if (relay_cancelled(r))
+	/* no answer because the drain time was over: counted in one line */
+	if (resp->status == 0 && relay_cancelled(r))
 		return RELAY_CANCELLED;
 	if (resp->status >= 200 && resp->status <= 299) {
 		target_answer_text(resp, text, sizeof(text));
@@ -487,7 +479,6 @@ int
 main(int argc, char **argv)
 {
 	struct loki l;
-	struct relay_options ro;
 	struct relay *relay;
 	struct reader *in;
 	size_t i;
@@ -495,28 +486,27 @@ main(int argc, char **argv)
 
 	out_init();
 	first = parse_options(&l, argc, argv);
+	signals_init(0, l.target.relay.drain_timeout);
 	http_global_init();
 	l.push = push_new(&l.style);
-	batch_init(&l.batch, l.target.batch_bytes, 0, l.target.batch_wait);
-	memset(&ro, 0, sizeof(ro));
-	ro.select = &l.select;
-	ro.quiet = l.quiet;
-	ro.dry_run = l.dry_run;
-	ro.drain_timeout = l.target.drain_timeout;
-	ro.dead_letter = l.target.dead_letter;
-	relay = relay_new(&ro, &loki_ops, &l);
-	if (!l.dry_run)
-		target_connect(&l.target, relay_cancelled, relay);
+	batch_init(&l.batch, l.target.batch_bytes, 0, l.target.batch_wait,
+	    NULL);
+	l.target.relay.select = &l.select;
+	l.target.relay.quiet = l.quiet;
+	l.target.relay.dry_run = l.dry_run;
 	in = reader_open(argv + first, argc - first,
 	    l.select.max_line_bytes);
+	relay = relay_new(&l.target.relay, &loki_ops, &l);
+	if (!l.dry_run)
+		target_connect(&l.target, relay);
 
 	status = relay_run(relay, in);
 
 	if (l.untimed > 1)
 		warnx("%lu alerts without a valid \"time\" were stamped with "
 		    "the time they were read", l.untimed);
-	reader_close(in);
 	relay_free(relay);
+	reader_close(in);
 	push_free(l.push);
 	buf_free(&l.body);
 	for (i = 0; i < l.nlabels; i++) {

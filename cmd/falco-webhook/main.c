@@ -12,7 +12,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <err.h>
-#include <getopt.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +29,8 @@
 #include "relay.h"
 #include "select.h"
 #include "shape.h"
+#include "signals.h"
 #include "target.h"
-#include "version.h"
 #include "xalloc.h"
 
 /* a --fail-body regex reads a body of at most 1 MiB (http.h): bounded */
@@ -143,24 +142,20 @@ compile_fail_body(struct webhook *w, const char *text)
 }
 
 static void
-parse_option(struct webhook *w, int key, const char *arg)
+parse_option(void *ctx, int key, const char *arg)
 {
+	struct webhook *w = ctx;
+
 	if (select_option(&w->select, key, arg) ||
 	    target_option(&w->target, key, arg))
 		return;
 	switch (key) {
-	case 'h':
-		opts_help(stdout, synopsis, summary, options);
-		exit(EXIT_OK);
 	case 'n':
 		w->dry_run = 1;
 		break;
 	case 'q':
 		w->quiet = 1;
 		break;
-	case 'V':
-		printf("falco-webhook %s\n", FALCO_PIPES_VERSION);
-		exit(EXIT_OK);
 	case OPT_BEFORE:
 		if (strpbrk(arg, "\r\n") != NULL)
 			errx(EXIT_USAGE, "--before: one line, without a line end");
@@ -207,14 +202,6 @@ choose_frame(struct webhook *w)
 	if (w->frame == FRAME_NONE && (w->target.batch_given ||
 	    w->before != NULL))
 		w->frame = FRAME_NDJSON;
-	if (w->target.batch_given)
-		batch_init(&w->batch, w->target.batch_bytes, 0,
-		    w->target.batch_wait);
-	else
-		batch_init(&w->batch, 0, 1, 0);
-	if (w->target.rate_count > 0)
-		batch_rate(&w->batch, w->target.rate_count,
-		    w->target.rate_seconds);
 }
 
 static int
@@ -223,18 +210,14 @@ parse_options(struct webhook *w, int argc, char **argv)
 	static const struct target_defaults defaults = {
 		"FALCO_WEBHOOK_URL", 5, 0, 1024 * 1024, 1
 	};
-	struct opt_parser parser;
-	int key;
+	int first;
 
 	memset(w, 0, sizeof(*w));
 	target_init(&w->target, &defaults);
 	select_init(&w->select);
 	w->shape = shape_new();
-	opts_build(options, &parser);
-	while ((key = getopt_long(argc, argv, parser.shortopts,
-	    parser.longopts, NULL)) != -1)
-		parse_option(w, key, optarg);
-	opts_free(&parser);
+	first = opts_parse(argc, argv, options, synopsis, summary,
+	    parse_option, w);
 	select_compile(&w->select);
 	choose_frame(w);
 	/* Elasticsearch's _bulk asks for NDJSON by name */
@@ -242,7 +225,7 @@ parse_options(struct webhook *w, int argc, char **argv)
 	    w->frame == FRAME_NDJSON ? "application/x-ndjson" :
 	    "application/json");
 	target_finish(&w->target, w->dry_run);
-	return optind;
+	return first;
 }
 
 /* ---- the relay's operations ---- */
@@ -353,7 +336,8 @@ judge(struct webhook *w, struct relay *r, struct http_response *resp, int rc,
 
 	if (rc == 0 && !fail_body_matches(w, resp))
 		return RELAY_SENT;
-	if (relay_cancelled(r))
+	/* no answer because the drain time was over: counted in one line */
+	if (resp->status == 0 && relay_cancelled(r))
 		return RELAY_CANCELLED;
 	if (rc == 0) {
 		target_answer_text(resp, text, sizeof(text));
@@ -380,8 +364,6 @@ webhook_send(void *ctx, struct relay *r)
 		target_print_request(&w->target, w->body.data, w->body.len,
 		    &w->request);
 		relay_print(r, w->request.data, w->request.len);
-	} else if (batch_wait_token(&w->batch, relay_cancelled, r) != 0) {
-		outcome = RELAY_CANCELLED;
 	} else {
 		rc = target_send(&w->target, w->body.data, w->body.len, &resp);
 		outcome = judge(w, r, &resp, rc, alerts);
@@ -401,30 +383,33 @@ int
 main(int argc, char **argv)
 {
 	struct webhook w;
-	struct relay_options ro;
 	struct relay *relay;
 	struct reader *in;
 	int first, status;
 
 	out_init();
 	first = parse_options(&w, argc, argv);
+	signals_init(0, w.target.relay.drain_timeout);
 	http_global_init();
-	memset(&ro, 0, sizeof(ro));
-	ro.select = &w.select;
-	ro.quiet = w.quiet;
-	ro.dry_run = w.dry_run;
-	ro.drain_timeout = w.target.drain_timeout;
-	ro.dead_letter = w.target.dead_letter;
-	relay = relay_new(&ro, &webhook_ops, &w);
-	if (!w.dry_run)
-		target_connect(&w.target, relay_cancelled, relay);
+	/* a batch also waits for a slot of --rate, gathering meanwhile */
+	if (w.target.batch_given)
+		batch_init(&w.batch, w.target.batch_bytes, 0,
+		    w.target.batch_wait, target_rate(&w.target));
+	else
+		batch_init(&w.batch, 0, 1, 0, target_rate(&w.target));
+	w.target.relay.select = &w.select;
+	w.target.relay.quiet = w.quiet;
+	w.target.relay.dry_run = w.dry_run;
 	in = reader_open(argv + first, argc - first,
 	    w.select.max_line_bytes);
+	relay = relay_new(&w.target.relay, &webhook_ops, &w);
+	if (!w.dry_run)
+		target_connect(&w.target, relay);
 
 	status = relay_run(relay, in);
 
-	reader_close(in);
 	relay_free(relay);
+	reader_close(in);
 	shape_free(w.shape);
 	buf_free(&w.body);
 	buf_free(&w.record);
