@@ -1,7 +1,7 @@
 /*
  * http.c: the one libcurl helper every sender uses. A client owns one
  * easy handle, so consecutive requests reuse the connection. Retries
- * follow the common ground of mature shippers (reference.md §8.8):
+ * follow the common ground of mature shippers (curl's --retry, Promtail):
  * 408, 429 after Retry-After, 5xx, timeouts and connection errors,
  * with capped exponential backoff and jitter; anything else is the
  * caller's to judge.

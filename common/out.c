@@ -37,7 +37,6 @@ out_check(void)
 {
 	if (!ferror(stdout))
 		return;
-	/* the hook returns: the program goes on, discarding output */
 	if (errno == EPIPE) {
 		out_broken();
 		return;
@@ -113,8 +112,10 @@ out_finish(void)
 	if (broken)
 		return;
 	if (fclose(stdout) == EOF) {
-		if (errno == EPIPE)
+		if (errno == EPIPE) {
 			out_broken();
+			return;
+		}
 		err(EXIT_USAGE, "standard output");
 	}
 }

@@ -2,8 +2,8 @@
  * proc.h: starting a command as a child process. The child gets the
  * environment and standard descriptors the caller chose, and the signal
  * dispositions and mask a new program expects (the parent ignores
- * SIGPIPE and catches others; reference.md §8.5), so a command behaves
- * as it would from a shell. No shell is involved unless the caller runs
+ * SIGPIPE and catches others), so a command behaves as it would from a
+ * shell. No shell is involved unless the caller runs
  * /bin/sh: arguments are never re-parsed.
  */
 #ifndef FP_PROC_H

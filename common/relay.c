@@ -85,6 +85,9 @@ relay_print(struct relay *r, const char *text, size_t len)
 static void
 keep(struct relay *r, const char *line, size_t len)
 {
+	/* logrotate moved the file: the next alert starts a new one */
+	if (signals_take() & SIGNAL_HUP)
+		spool_reopen(r->dead_letter);
 	r->undelivered++;
 	spool_append(r->dead_letter, line, len);
 }

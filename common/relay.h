@@ -11,7 +11,9 @@
  * The end of input, SIGTERM/SIGINT (signals.h) and EPIPE on standard
  * output end the same way: every line read is passed on, and every
  * alert queued is sent or kept, within --drain-timeout; then one line
- * on stderr names what was not delivered and where it was kept.
+ * on stderr names what was not delivered and where it was kept. After a
+ * SIGHUP (signals_init with SIGNAL_HUP) the dead-letter file is opened
+ * again before the next alert is kept in it.
  *
  * The queue is bounded in alerts and bytes; past it, alerts spill to an
  * overflow file in the state directory (up to --max-spool), and past

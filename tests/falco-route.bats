@@ -651,3 +651,22 @@ falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
 	run -0 cat netpol.ndjson
 	assert_output "$(sed -n 2p "$EXAMPLES/seed-alerts.ndjson")"
 }
+
+@test "SIGTERM mid-stream: every alert read from the pipe reaches its sink, in order" {
+	status=0
+	feed-and-stop.py --after 8000 consumed -- falco-route --when 'rule exists' \
+	    --to routed.ndjson >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed routed.ndjson
+	run -0 cat out err
+	assert_output ""
+}
+
+@test "SIGINT mid-stream with a slow |CMD: every alert read is delivered or kept" {
+	status=0
+	feed-and-stop.py --signal INT --after 2000 consumed -- falco-route --queue 10 \
+	    --drain-timeout 5 --when 'rule exists' --to '|while read -r l; do echo "$l"; done >piped.ndjson' \
+	    >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed piped.ndjson
+}

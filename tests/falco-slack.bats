@@ -724,6 +724,31 @@ finish_slack() {
 	wait "$SLACK_PID" || status=$?
 }
 
+@test "SIGTERM mid-stream with the webhook hanging: every alert read is passed on and posted or kept" {
+	start_receiver hang
+	status=0
+	feed-and-stop.py --after 300 "$BATS_TEST_TMPDIR/consumed" -- falco-slack --rate 1000/1 \
+	    --timeout 60 --drain-timeout 1s --dead-letter "$BATS_TEST_TMPDIR/dead" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	assert_equal "$status" 1
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/out"
+	# one alert was being posted when the drain time ran out; none was accepted
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/dead"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/consumed")
+	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/err") == "falco-slack: $n alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'" ]] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "SIGTERM mid-stream with a healthy webhook: every alert read is passed on and posted" {
+	start_receiver
+	status=0
+	feed-and-stop.py --after 300 "$BATS_TEST_TMPDIR/consumed" -- falco-slack --rate 100000/1 \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	assert_equal "$status" 0
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$(accounted)" "$(wc -l <"$BATS_TEST_TMPDIR/consumed")"
+}
+
 @test "alerts flow to standard output while the webhook has not answered" {
 	start_receiver hold
 	start_slack
@@ -739,9 +764,9 @@ finish_slack() {
 	assert_equal "$(accounted)" 16
 }
 
-@test "with a full queue reading pauses and no alert is lost" {
+@test "with a full queue and no spool reading pauses and no alert is lost" {
 	start_receiver hold
-	start_slack --queue-size 1
+	start_slack --queue-size 1 --max-spool 0
 	cat "$SAMPLES" >&4
 	# alert 1 is being posted, alert 2 fills the queue, alert 3 waits for
 	# room (it is queued before it is passed on): the two before it leave
@@ -753,6 +778,24 @@ finish_slack() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
 	assert_equal "$(accounted)" 16
+}
+
+@test "with a full queue alerts spill to disk: reading goes on, and every alert is posted in order" {
+	start_receiver hold
+	start_slack --queue-size 1 --rate 1000/1
+	cat "$SAMPLES" >&4
+	# the webhook holds the first post; every other alert waits on disk
+	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 || fail "reading paused"
+	ls "$STATE_DIRECTORY"/falco-slack.queue.* >/dev/null || fail "nothing spilled"
+	touch "$RECV/release"
+	finish_slack
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+	assert_equal "$(accounted)" 16
+	run -0 jq -r .text "$RECV"/{1..16}.body
+	assert_output "$(jq -r '"\(.priority): \(.rule)"' "$SAMPLES")"
+	run -0 ls "$STATE_DIRECTORY"
+	assert_output ""
 }
 
 @test "--drain-timeout also ends a request under way and dead-letters its alert" {

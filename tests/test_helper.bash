@@ -4,7 +4,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 BUILD=${FALCO_PIPES_BUILD:-$BATS_TEST_DIRNAME/../build}
-PATH="$BUILD:$BUILD/tests:$PATH"
+PATH="$BUILD:$BUILD/tests:$BATS_TEST_DIRNAME/lib:$PATH"
 FIXTURES=$BATS_TEST_DIRNAME/fixtures
 # The 16 real Falco alerts (provenance: fixtures/samples.SOURCES.txt).
 SAMPLES=$FIXTURES/samples.ndjson

@@ -331,8 +331,8 @@ answer_body(const struct http_response *resp, size_t *len)
 
 /*
  * Slack says "ok" to a good post, and a 200 alone is no proof: Slack
- * has answered errors with 200, so Alertmanager checks the body too
- * (prometheus/alertmanager PR #3121). Mattermost says "ok" as well,
+ * has answered errors with 200 (tests/falco-slack.bats has them), so
+ * the body is checked too. Mattermost says "ok" as well,
  * Discord's /slack endpoint "ok" or nothing, Rocket.Chat
  * {"success":true}; JSON is taken as a yes unless it says "ok": false
  * (Slack's Web API errors) or "success": false (Rocket.Chat's).
@@ -535,7 +535,7 @@ main(int argc, char **argv)
 
 	out_init();
 	first = parse_options(&cf, argc, argv);
-	signals_init(0, cf.relay.drain_timeout);
+	signals_init(SIGNAL_HUP, cf.relay.drain_timeout);
 	http_global_init();
 	in = reader_open(argv + first, argc - first, cf.select.max_line_bytes);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);

@@ -9,7 +9,8 @@ COMMAND runs with its standard input the read end of a pipe; its
 standard output and error are ours. Alerts are the template line (the
 first line of FILE, default a small built-in alert) with a member
 "n":K inserted first, K = 1, 2, ... Once N alerts (default 2000) have
-been written, the signal (default TERM) is sent, and writing goes on,
+been written and COMMAND has read some of them, the signal (default
+TERM) is sent, and writing goes on,
 as Falco would, until COMMAND exits. The pipe's read end stays open
 here too, so nothing written is ever refused: what COMMAND did not read
 is still in the pipe when it exits, and is read back. The alerts that
@@ -18,17 +19,25 @@ CONSUMED, one a line, in order; they are whole lines, since a program
 finishes the line it is in the middle of. Exits with COMMAND's status
 (128+N for a signal).
 """
+import array
 import fcntl
 import os
 import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 
 DEFAULT = ('{"output":"x","priority":"Warning","rule":"Feed",'
            '"time":"2026-11-30T00:00:00.000000000Z","output_fields":'
            '{"evt.time":1764460800000000000,"k8s.ns.name":"demo"}}')
+
+
+def unread_bytes(fd):
+    n = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, n, True)
+    return n[0]
 
 
 def main():
@@ -72,7 +81,10 @@ def main():
             # a line is written whole or the rest waits: never interleaved
             written.append(pending[:k])
             pending = pending[k:]
-        if not signalled and n >= after and not pending:
+        if not signalled and n >= after and not pending and \
+                unread_bytes(read_end) < sum(map(len, written)):
+            # it is running and reading: a signal before its handlers are
+            # in place would prove nothing
             child.send_signal(getattr(signal, "SIG" + sig))
             signalled = True
         if signalled and n % 50 == 0:
