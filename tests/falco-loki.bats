@@ -503,11 +503,15 @@ falco-loki: 2 alerts not delivered, kept in 'dead'"
 	assert_equal "$(cat dead)" "$(sample 1; sample 2)"
 }
 
-@test "when standard output is closed the alerts read are still pushed, status 141" {
+@test "when standard output is closed, every alert read is still pushed, status 141" {
 	start_receiver 204
 	for _ in $(seq 150); do cat "$SAMPLES"; done >big
 	run --separate-stderr bash -c 'falco-loki "$1" | head -n 1 >/dev/null; exit "${PIPESTATUS[0]}"' _ big
 	assert_equal "$status" 141
 	all_valid
-	assert_equal "$(lines "$RECV"/*.plain | wc -l)" 2400
+	# it stops reading, as on SIGTERM: what it read is a prefix of the input
+	local n
+	n=$(lines "$RECV"/*.plain | wc -l)
+	[ "$n" -ge 1 ] || fail "nothing pushed"
+	diff <(lines "$RECV"/*.plain | sort) <(head -n "$n" big | sort)
 }
