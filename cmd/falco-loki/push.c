@@ -39,10 +39,13 @@ struct push {
 	size_t nstreams, streams_cap;
 	size_t *slots;		/* hash of labels -> stream index + 1 */
 	size_t nslots;		/* a power of 2, at least twice nstreams */
-	struct buf values;	/* every entry's value text */
+	/* every entry's value text, the prepared one's last: made in
+	 * place, since it is most of the body */
+	struct buf values;
+	size_t taken;		/* bytes of values of the entries taken */
 	size_t size;		/* of the body */
 	/* the prepared entry */
-	struct buf labels, value, scratch;
+	struct buf labels, scratch;
 	long long ns;
 	size_t stream;		/* its stream; nstreams when new */
 	size_t slot;
@@ -166,15 +169,16 @@ make_labels(struct push *p, struct alert *a, const char **why)
 	return 0;
 }
 
+/* the value text, after those taken: a value prepared before is dropped */
 static void
 make_value(struct push *p, struct alert *a, const char *line, size_t len)
 {
 	const struct loki_style *st = p->style;
-	struct buf *out = &p->value;
+	struct buf *out = &p->values;
 	const char *text;
 	size_t i, n, start;
 
-	buf_reset(out);
+	out->len = p->taken;
 	buf_printf(out, "[\"%lld\",\"", p->ns);
 	text = st->line_output ? field_text(p, a, "output", &n) : NULL;
 	/* without an output text the alert itself is the line: never nothing */
@@ -215,14 +219,21 @@ push_prepare(struct push *p, struct alert *a, const char *line, size_t len,
 	return 0;
 }
 
+/* the prepared value's length */
+static size_t
+value_len(const struct push *p)
+{
+	return p->values.len - p->taken;
+}
+
 size_t
 push_size_with(const struct push *p)
 {
 	if (p->stream < p->nstreams)
 		return p->size + (p->streams[p->stream].nentries > 0) +
-		    p->value.len;
+		    value_len(p);
 	return p->size + (p->nstreams > 0) + STREAM_SIZE + p->labels.len +
-	    p->value.len;
+	    value_len(p);
 }
 
 void
@@ -249,9 +260,9 @@ push_take(struct push *p)
 	e = &p->entries[p->nentries++];
 	e->ns = p->ns;
 	e->stream = p->stream;
-	e->offset = p->values.len;
-	e->len = p->value.len;
-	buf_add(&p->values, p->value.data, p->value.len);
+	e->offset = p->taken;
+	e->len = value_len(p);
+	p->taken = p->values.len;
 }
 
 size_t
@@ -321,6 +332,7 @@ push_reset(struct push *p)
 	p->nentries = 0;
 	memset(p->slots, 0, p->nslots * sizeof(*p->slots));
 	buf_reset(&p->values);
+	p->taken = 0;
 	p->size = BODY_EMPTY_SIZE;
 }
 
@@ -335,7 +347,6 @@ push_free(struct push *p)
 	free(p->slots);
 	buf_free(&p->values);
 	buf_free(&p->labels);
-	buf_free(&p->value);
 	buf_free(&p->scratch);
 	free(p);
 }
