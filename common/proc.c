@@ -38,6 +38,7 @@ child(const struct proc_spec *spec)
 	char *const *envp = spec->envp != NULL ? spec->envp : environ;
 	sigset_t none;
 	size_t i;
+	int error;
 
 	if (spec->new_group)
 		setpgid(0, 0);
@@ -51,7 +52,10 @@ child(const struct proc_spec *spec)
 		execvpe(spec->file, spec->argv, envp);
 	else
 		execve(spec->file, spec->argv, envp);
-	_exit(errno == ENOENT ? 127 : 126);
+	error = errno;
+	dprintf(2, "%s: '%s': %s\n", program_invocation_short_name,
+	    spec->file, strerror(error));
+	_exit(error == ENOENT ? 127 : 126);
 }
 
 pid_t

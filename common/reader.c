@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,8 @@ struct reader {
 	int skipping;		/* inside a line already reported too long */
 	int at_eof;		/* the open file has no more data */
 	int regular;		/* a regular file: a read never waits */
+	int follow;		/* --follow: the end of a file or FIFO is not the end */
+	const char *path;	/* what was opened, for following a rotation */
 	int stopped;		/* a stop came: no new input after this line */
 	int quiet;
 	int strict;
@@ -80,6 +83,12 @@ reader_set_quiet(struct reader *r, int quiet)
 }
 
 void
+reader_set_follow(struct reader *r, int follow)
+{
+	r->follow = follow;
+}
+
+void
 reader_set_strict(struct reader *r, int strict)
 {
 	r->strict = strict;
@@ -121,6 +130,7 @@ open_next(struct reader *r)
 		r->next_file++;
 		r->lineno = 0;
 		r->skipping = 0;
+		r->path = path;
 		if (strcmp(path, "-") == 0) {
 			r->fd = STDIN_FILENO;
 			r->name = "(standard input)";
@@ -278,6 +288,88 @@ finish_line(struct reader *r)
 	return 1;
 }
 
+/*
+ * --follow at the end of a FIFO: its writer went away, another will
+ * come. Opened for writing too, by us, it never again reads as ended.
+ */
+static int
+follow_fifo(struct reader *r)
+{
+	char self[64];
+	int fd;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", r->fd);
+	fd = open(strcmp(r->path, "-") == 0 ? self : r->path,
+	    O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		warn("%s", r->name);
+		return 0;
+	}
+	if (r->fd == STDIN_FILENO) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	} else {
+		close(r->fd);
+		r->fd = fd;
+	}
+	return 1;
+}
+
+/*
+ * --follow at the end of a regular file, as tail -F: wait for it to
+ * grow, to be truncated (start again at its top) or to be replaced by a
+ * new file of the same name (logrotate: read that one from its top).
+ * 1 when there may be more to read, 0 on a stop.
+ */
+static int
+follow_file(struct reader *r)
+{
+	struct pollfd stop = { .fd = stop_fd(), .events = POLLIN };
+	struct stat now, named;
+	off_t pos;
+	int fd;
+
+	for (;;) {
+		if (r->on_wait != NULL)
+			r->on_wait(r->on_wait_ctx);
+		if (stop_requested())
+			return 0;
+		if (fstat(r->fd, &now) < 0)
+			return 0;
+		pos = lseek(r->fd, 0, SEEK_CUR);
+		if (now.st_size > pos)
+			return 1;
+		if (now.st_size < pos) {
+			lseek(r->fd, 0, SEEK_SET);
+			return 1;
+		}
+		if (strcmp(r->path, "-") != 0 && stat(r->path, &named) == 0 &&
+		    (named.st_ino != now.st_ino || named.st_dev != now.st_dev) &&
+		    (fd = open(r->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			close(r->fd);
+			r->fd = fd;
+			return 1;
+		}
+		/* 250 ms, as tail -F's default sleep */
+		poll(&stop, 1, 250);
+	}
+}
+
+/* 1 when the end just read is not the end: following goes on */
+static int
+follow(struct reader *r)
+{
+	struct stat st;
+
+	if (!r->follow || stop_requested() || fstat(r->fd, &st) < 0)
+		return 0;
+	if (S_ISFIFO(st.st_mode))
+		return follow_fifo(r);
+	if (S_ISREG(st.st_mode))
+		return follow_file(r);
+	return 0;
+}
+
 /* read more into the buffer: 1 data, 0 end of this file (or a stop) */
 static int
 fill(struct reader *r)
@@ -291,9 +383,14 @@ fill(struct reader *r)
 		return 0;
 	if (r->on_wait != NULL && !stop_requested())
 		r->on_wait(r->on_wait_ctx);
-	if (!wait_for_input(r))
-		return finish_line(r);
-	return read_some(r, r->cap - r->end);
+	for (;;) {
+		if (!wait_for_input(r))
+			return finish_line(r);
+		if (read_some(r, r->cap - r->end))
+			return 1;
+		if (!follow(r))
+			return 0;
+	}
 }
 
 int
@@ -359,7 +456,9 @@ reader_report_bad(const struct reader_line *line, const char *reason)
 {
 	char first = line->len > 0 ? line->text[0] : '{';
 
-	if (first != '{' && first != '[' && first != '"')
+	/* Falco's text output: a time or a word where JSON would start */
+	if (first != '{' && first != '[' &&
+	    strncmp(reason, "invalid JSON", 12) == 0)
 		warnx("%s:%lu: %s (Falco writes JSON only with json_output: "
 		    "true)", line->file, line->lineno, reason);
 	else

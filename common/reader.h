@@ -34,6 +34,12 @@ void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
 void reader_flush_output(void *reader);
 /* no warnings for long lines or unreadable files (they are still counted) */
 void reader_set_quiet(struct reader *r, int quiet);
+/*
+ * --follow: the end of a FIFO's writer or of a regular file is not the
+ * end of input; a FIFO waits for its next writer, a file for more lines,
+ * a truncation or a rotation, as tail -F does. Only a stop ends it.
+ */
+void reader_set_follow(struct reader *r, int follow);
 /* a long line is fatal: reported (even when quiet), then exit status 2 */
 void reader_set_strict(struct reader *r, int strict);
 /* 1 and *line filled (valid until the next call), or 0 at the end of all input */

@@ -15,6 +15,16 @@ select_init(struct selection *s)
 	s->lists = lists_new();
 	s->min_severity = -1;
 	s->max_line_bytes = READER_DEFAULT_MAX_LINE;
+	s->follow = 0;
+}
+
+struct reader *
+select_open_input(const struct selection *s, char *const *files, int nfiles)
+{
+	struct reader *r = reader_open(files, nfiles, s->max_line_bytes);
+
+	reader_set_follow(r, s->follow);
+	return r;
 }
 
 void
@@ -47,6 +57,9 @@ select_option(struct selection *s, int key, const char *arg)
 	case OPT_MAX_LINE_BYTES:
 		s->max_line_bytes = reader_max_line_option(arg);
 		return 1;
+	case OPT_FOLLOW:
+		s->follow = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -61,17 +74,23 @@ select_compile(struct selection *s)
 		s->when[i] = cond_compile(s->when_texts[i], s->lists);
 }
 
-int
-select_wants(const struct selection *s, struct alert *a)
+const char *
+select_refusal(const struct selection *s, struct alert *a)
 {
 	size_t i;
 
 	if (s->min_severity >= 0 && alert_severity(a) < s->min_severity)
-		return 0;
+		return "priority below --min-priority";
 	for (i = 0; i < s->nwhen; i++)
 		if (!cond_eval(s->when[i], a))
-			return 0;
-	return 1;
+			return "--when did not match";
+	return NULL;
+}
+
+int
+select_wants(const struct selection *s, struct alert *a)
+{
+	return select_refusal(s, a) == NULL;
 }
 
 int

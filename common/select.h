@@ -2,7 +2,7 @@
  * select.h: which alerts a program acts on, chosen the same way in every
  * program: -w CONDITION (repeatable: all must hold), -p PRIORITY, -l
  * FILE (lists and macros of Falco rules files, for the conditions), and
- * --max-line-bytes for the input. A program puts SELECT_OPTIONS in its
+ * for the input --max-line-bytes and --follow. A program puts SELECT_OPTIONS in its
  * option table, hands every option to select_option() first, and asks
  * select_wants() of each alert.
  */
@@ -15,9 +15,10 @@
 #include "alert.h"
 #include "cond.h"
 #include "lists.h"
+#include "reader.h"
 
 /* option keys of the long-only options this module owns */
-enum { OPT_MAX_LINE_BYTES = 0x7f00 };
+enum { OPT_MAX_LINE_BYTES = 0x7f00, OPT_FOLLOW };
 
 #define SELECT_OPTIONS \
 	{ "when", 'w', required_argument, "CONDITION", \
@@ -27,7 +28,9 @@ enum { OPT_MAX_LINE_BYTES = 0x7f00 };
 	{ "lists", 'l', required_argument, "FILE", \
 	    "load the lists and macros of a Falco rules file (repeatable)" }, \
 	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE", \
-	    "skip longer input lines, with a warning (default 1M)" }
+	    "skip longer input lines, with a warning (default 1M)" }, \
+	{ "follow", OPT_FOLLOW, no_argument, NULL, \
+	    "at the end of a FIFO or file wait for more, as tail -F" }
 
 struct selection {
 	const char **when_texts;	/* -w, in order; compiled by select_compile */
@@ -36,6 +39,7 @@ struct selection {
 	struct lists *lists;
 	int min_severity;		/* -p; -1: every alert */
 	size_t max_line_bytes;		/* --max-line-bytes */
+	int follow;			/* --follow */
 };
 
 void select_init(struct selection *s);
@@ -45,6 +49,11 @@ int select_option(struct selection *s, int key, const char *arg);
 void select_add_condition(struct selection *s, const char *text);
 /* compile the conditions, once every list is loaded; exits 2 on an error */
 void select_compile(struct selection *s);
+/* the input (files, or standard input when nfiles is 0), as the options say */
+struct reader *select_open_input(const struct selection *s,
+    char *const *files, int nfiles);
+/* why the alert is not one to act on, or NULL when it is */
+const char *select_refusal(const struct selection *s, struct alert *a);
 /* 1 when the alert is one to act on */
 int select_wants(const struct selection *s, struct alert *a);
 /* 1 when no option narrows the selection: every alert is wanted */

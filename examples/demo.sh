@@ -89,7 +89,7 @@ falco-route -l "$rules" --default /dev/null \
 echo
 echo "-- what Slack received (one message per alert):"
 for body in "$work"/slack/*.body; do
-	jq -r '"  [\(.attachments[0].color)] \(.attachments[0].fields[] | select(.title == "rule") | .value): \(.attachments[0].fields[] | select(.title == "k8s.pod.name") | .value)"' "$body"
+	jq -r '"  [\(.attachments[0].color)] \(.text)"' "$body"
 done
 echo
 echo "-- what the Kubernetes API received:"

@@ -24,12 +24,18 @@ offline() {
 	esac
 }
 
-# pass_through PROG: 1 when PROG writes every alert it reads to stdout
+# pass_through PROG: 0 when PROG writes every alert it reads to stdout,
+# in order (falco-netpol adds a member to each)
 pass_through() {
 	case $1 in
 	falco-filter | falco-route | falco-netpol | falco-prom) return 0 ;;
 	*) return 1 ;;
 	esac
+}
+
+# same_alerts A B: the same alerts of feed-and-stop.py, in the same order
+same_alerts() {
+	cmp <(grep -o '^{"n":[0-9]*' "$1") <(grep -o '^{"n":[0-9]*' "$2")
 }
 
 setup() {
@@ -115,7 +121,7 @@ setup() {
 		[[ $stderr == *"$p: missing.ndjson: No such file or directory"* ]] ||
 			fail "$p: $stderr"
 		if pass_through "$p"; then
-			[[ $output == *"$(sample 1)"* ]] || fail "$p: did not read in.ndjson"
+			[[ $output == *"$(sample 1 | cut -c1-100)"* ]] || fail "$p: did not read in.ndjson"
 		fi
 	done
 }
@@ -129,7 +135,7 @@ setup() {
 		[[ $stderr == *"$p: in.ndjson:2: line longer than 4096 bytes, skipped"* ]] ||
 			fail "$p: $stderr"
 		if pass_through "$p"; then
-			[[ $output == *"$(sample 2)"* ]] || fail "$p: stopped at the long line"
+			[[ $output == *"$(sample 2 | cut -c1-100)"* ]] || fail "$p: stopped at the long line"
 		fi
 	done
 }
@@ -141,7 +147,7 @@ setup() {
 		status=0
 		feed-and-stop.py --after 3000 consumed -- "$p" "${ARGS[@]}" >out 2>err || status=$?
 		[[ $status == 0 ]] || fail "$p: status $status: $(cat err)"
-		cmp consumed out || fail "$p: $(wc -l <out) of $(wc -l <consumed) alerts passed on"
+		same_alerts consumed out || fail "$p: $(wc -l <out) of $(wc -l <consumed) alerts passed on"
 	done
 }
 
@@ -152,6 +158,6 @@ setup() {
 		status=0
 		feed-and-stop.py --signal INT --after 1000 consumed -- "$p" "${ARGS[@]}" >out 2>err || status=$?
 		[[ $status == 0 ]] || fail "$p: status $status: $(cat err)"
-		cmp consumed out || fail "$p: $(wc -l <out) of $(wc -l <consumed) alerts passed on"
+		same_alerts consumed out || fail "$p: $(wc -l <out) of $(wc -l <consumed) alerts passed on"
 	done
 }

@@ -5,8 +5,8 @@ load test_helper
 
 @test "make demo's seed scenario quarantines exactly the offending pod and posts both alerts" {
 	run -0 --separate-stderr sh "$BATS_TEST_DIRNAME/../examples/demo.sh"
-	assert_line '  [#5bffb5] Terminal shell in container: nginx-7d9f8b6c5-x2x9q'
-	assert_line '  [#ffc700] Connection to vistatech.it: nginx-7d9f8b6c5-x2x9q'
+	assert_line '  [#5bffb5] Notice: Terminal shell in container'
+	assert_line '  [#ffc700] Warning: Connection to vistatech.it — isolated demo/nginx-7d9f8b6c5-x2x9q (policy falco-pipes-quarantine)'
 	assert_line '  POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies'
 	assert_line '  PATCH /api/v1/namespaces/demo/pods/nginx-7d9f8b6c5-x2x9q'
 	assert_line '  nginx-7d9f8b6c5-x2x9q: app=nginx falco-pipes.io/quarantine=true pod-template-hash=7d9f8b6c5'

@@ -233,13 +233,15 @@ EOF
 @test "a hostile alert can neither mention anyone nor make a link" {
 	start_receiver
 	run -0 falco-slack -q "$SLACK/hostile.ndjson"
-	assert_equal "$(body 1 '.attachments[0].text')" '12:00:00.000000000: Warning hostile cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	zwsp=$(printf '\342\200\213')
+	# the @ of <@U024BE7LH> is defused too: Mattermost reads @U024BE7LH as a user
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Warning hostile cmdline=&lt;!channel&gt; &lt;@${zwsp}U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done"
 	assert_equal "$(body 1 .text)" 'Warning: Hostile &lt;!here&gt; rule'
 	run -0 body 1 '.attachments[0].fields[] | "\(.title)=\(.value)"'
 	assert_line 'rule=Hostile &lt;!here&gt; rule'
 	assert_line 'tags=&lt;!everyone&gt;'
 	assert_line '&lt;!subteam^S1|team&gt;=x'
-	assert_line 'proc.cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	assert_line "proc.cmdline=&lt;!channel&gt; &lt;@${zwsp}U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done"
 	# no unescaped "<" anywhere in what was sent
 	run ! grep -F '<' "$RECV/1.body"
 }
@@ -252,17 +254,19 @@ EOF
 	assert_equal "$(body 1 '.attachments[0].fields[] | select(.title == "proc.cmdline") | .value')" "echo @${zwsp}channel"
 }
 
-@test "--mattermost leaves words that only begin with channel, here or all" {
-	printf '{"output":"@allowed @channels root@hereford @all. @here_x @ALL","priority":"Notice","rule":"R"}\n' >"$BATS_TEST_TMPDIR/in"
+@test "--mattermost defuses every @name that can mention someone, and leaves e-mail addresses" {
+	printf '{"output":"@allowed @channels root@hereford @all. @here_x @ALL mail@example.com","priority":"Notice","rule":"R"}\n' >"$BATS_TEST_TMPDIR/in"
 	run -0 --separate-stderr falco-slack -n --mattermost "$BATS_TEST_TMPDIR/in"
 	zwsp=$(printf '\342\200\213')
-	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "@allowed @channels root@hereford @${zwsp}all. @${zwsp}here_x @${zwsp}ALL"
+	# @allowed is a user to Mattermost and Rocket.Chat; Discord pings on @here anywhere
+	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "@${zwsp}allowed @${zwsp}channels root@${zwsp}hereford @${zwsp}all. @${zwsp}here_x @${zwsp}ALL mail@example.com"
 }
 
-@test "without --mattermost a plain @channel is left alone" {
+@test "without --mattermost plain @channel, @here and @all are defused all the same" {
 	start_receiver
 	run -0 falco-slack -q "$SLACK/mentions.ndjson"
-	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @channel @here @ALL and mail@example.com"
+	zwsp=$(printf '\342\200\213')
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @${zwsp}channel @${zwsp}here @${zwsp}ALL and mail@example.com"
 }
 
 @test "invalid UTF-8 and NUL in an alert still give valid JSON with replacement characters" {

@@ -448,8 +448,7 @@ main(int argc, char **argv)
 	signals_init(0, 0);
 
 	alert_init(&f.alert);
-	r = reader_open(argv + first_file, argc - first_file,
-	    c.select.max_line_bytes);
+	r = select_open_input(&c.select, argv + first_file, argc - first_file);
 	reader_set_quiet(r, c.no_messages);
 	reader_set_strict(r, c.strict);
 	reader_on_wait(r, reader_flush_output, r);

@@ -87,6 +87,8 @@ static const struct opt_spec options[] = {
 	    "time to deliver what is queued at the end (default 10s)" },
 	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE",
 	    "skip longer input lines, with a warning (default 1M)" },
+	{ "follow", OPT_FOLLOW, no_argument, NULL,
+	    "at the end of a FIFO or file wait for more, as tail -F" },
 	{ "verbose", OPT_VERBOSE, no_argument, NULL,
 	    "print each sink's summary at exit even when nothing was lost" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
@@ -436,7 +438,7 @@ main(int argc, char **argv)
 		sink_start(&r, r.sinks[i]);
 
 	alert_init(&r.alert);
-	r.reader = reader_open(argv, argc, r.select.max_line_bytes);
+	r.reader = select_open_input(&r.select, argv, argc);
 	reader_on_wait(r.reader, before_read, &r);
 	for (;;) {
 		wait_for_room(&r);

@@ -82,7 +82,7 @@ static const struct opt_spec options[] = {
 	  "top-level text from a %field template" },
 	SELECT_OPTIONS,
 	{ "mattermost", OPT_MATTERMOST, no_argument, NULL,
-	  "also neutralise plain @channel, @here and @all" },
+	  "no effect: every chat's mentions are always defused" },
 	{ "dry-run", 'n', no_argument, NULL,
 	  "print the payloads instead of the alerts; post nothing" },
 	{ "quiet", 'q', no_argument, NULL,
@@ -537,7 +537,7 @@ main(int argc, char **argv)
 	first = parse_options(&cf, argc, argv);
 	signals_init(SIGNAL_HUP, cf.relay.drain_timeout);
 	http_global_init();
-	in = reader_open(argv + first, argc - first, cf.select.max_line_bytes);
+	in = select_open_input(&cf.select, argv + first, argc - first);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);
 	sender_init(&sender, &cf, relay);
 

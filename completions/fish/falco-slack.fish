@@ -14,7 +14,7 @@ complete -c falco-slack -l message -x -d 'Top-level text from a %field template'
 complete -c falco-slack -s p -l min-priority -x -a "$priorities" -d 'Post only alerts of this priority or worse'
 complete -c falco-slack -s w -l when -x -d 'Post only alerts that satisfy a condition'
 complete -c falco-slack -s l -l lists -r -F -d 'Load the lists and macros of a Falco rules file'
-complete -c falco-slack -l mattermost -d 'Also neutralise plain @channel, @here and @all'
+complete -c falco-slack -l mattermost -d "No effect: every chat's mentions are always defused"
 complete -c falco-slack -s n -l dry-run -d 'Print the payloads instead of the alerts; post nothing'
 complete -c falco-slack -s q -l quiet -d 'Do not pass alerts through to standard output'
 complete -c falco-slack -l rate -x -d 'At most N messages per period (N/DURATION)'
