@@ -116,7 +116,7 @@ parse_header(struct target *t, const char *text, int secret,
 	const char *colon = strchr(text, ':');
 	const char *value, *why;
 	size_t name_len, value_len;
-	char *name;
+	char name[256];
 
 	if (colon == NULL || !is_token(text, (size_t)(colon - text))) {
 		if (secret)
@@ -125,13 +125,17 @@ parse_header(struct target *t, const char *text, int secret,
 		    text);
 	}
 	name_len = (size_t)(colon - text);
+	if (name_len >= sizeof(name))
+		errx(EXIT_USAGE, "%s: a header name longer than %zu bytes",
+		    where, sizeof(name) - 1);
+	memcpy(name, text, name_len);
+	name[name_len] = '\0';
 	value = colon + 1;
 	while (*value == ' ' || *value == '\t')
 		value++;
 	value_len = strlen(value);
 	while (value_len > 0 && is_blank(value[value_len - 1]))
 		value_len--;
-	name = xstrndup(text, name_len);
 	if (value_len == 0)
 		errx(EXIT_USAGE, "%s: '%s': empty value", where, name);
 	if (has_control(value))
@@ -142,7 +146,6 @@ parse_header(struct target *t, const char *text, int secret,
 	if (find_header(t, name) != NULL)
 		errx(EXIT_USAGE, "%s: '%s' given twice", where, name);
 	push_header(t, name, name_len, value, value_len, secret);
-	free(name);
 }
 
 /*
@@ -203,10 +206,15 @@ read_header_file(struct target *t, const char *path)
 }
 
 static void
-set_url(struct target *t, char *url, const char *from)
+check_one_url(const struct target *t, const char *from)
 {
 	if (t->url != NULL)
 		errx(EXIT_USAGE, "%s: only one of -u and --url-file", from);
+}
+
+static void
+set_url(struct target *t, char *url, const char *from)
+{
 	t->url = url;
 	t->url_from = from;
 }
@@ -222,9 +230,11 @@ target_option(struct target *t, int key, const char *arg)
 {
 	switch (key) {
 	case 'u':
+		check_one_url(t, "-u");
 		set_url(t, xstrdup(arg), "-u");
 		return 1;
 	case OPT_URL_FILE:
+		check_one_url(t, "--url-file");
 		set_url(t, read_secret_line(arg, "--url-file"), "--url-file");
 		return 1;
 	case OPT_HEADER:

@@ -132,6 +132,13 @@ secret() {
 	assert_equal "$stderr" "falco-loki: --header: 'X-Token': not a header (NAME:VALUE)"
 }
 
+@test "a header given twice is a usage error, whatever its case" {
+	run -2 --separate-stderr falco-loki -n --header 'X-A: 1' --header 'x-a: 2' </dev/null
+	assert_equal "$stderr" "falco-loki: --header: 'x-a' given twice"
+	run -2 --separate-stderr falco-loki -n --header 'X-Scope-OrgID: a' --tenant b </dev/null
+	assert_equal "$stderr" "falco-loki: --tenant: 'X-Scope-OrgID' is also given by --header or --header-file"
+}
+
 @test "--user without --password-file is a usage error" {
 	run -2 --separate-stderr falco-loki -n --user grafana </dev/null
 	assert_equal "$stderr" "falco-loki: --user: needs --password-file"
@@ -514,4 +521,37 @@ falco-loki: 2 alerts not delivered, kept in 'dead'"
 	n=$(lines "$RECV"/*.plain | wc -l)
 	[ "$n" -ge 1 ] || fail "nothing pushed"
 	diff <(lines "$RECV"/*.plain | sort) <(head -n "$n" big | sort)
+}
+
+# ---- the EXAMPLES of falco-loki(1) ----
+
+@test "the man page's first example pushes with pod names as metadata and passes alerts on" {
+	start_receiver 204
+	run -0 --separate-stderr bash -c 'falco-loki -u "$1" --metadata k8s.pod.name "$2" | falco-filter -p critical' _ "$BASE" "$SAMPLES"
+	assert_equal "$output" "$(sample 1; sample 11; sample 14)"
+	all_valid
+	assert_equal "$(push 1 '[.streams[].values[] | .[2].k8s_pod_name | select(. != null)] | length')" \
+	    "$(jq -r '.output_fields["k8s.pod.name"] // empty' "$SAMPLES" | wc -l)"
+}
+
+@test "the man page's Grafana Cloud example authenticates and labels the cluster" {
+	secret grafana-token 'glc_eyJvIjoiMTIzIn0='
+	start_receiver --require-header "Authorization: Basic $(printf '123456:glc_eyJvIjoiMTIzIn0=' | base64)" 204
+	run -0 falco-loki -q --user 123456 --password-file grafana-token \
+	    --extra-label cluster=prod "$SAMPLES"
+	all_valid
+	assert_equal "$(push 1 '[.streams[].stream.cluster] | unique | join(",")')" prod
+}
+
+@test "the man page's dry run lists the label sets" {
+	run -0 bash -c 'falco-loki -n --line output "$1" | jq -c ".streams[].stream"' _ "$LOKI/small.ndjson"
+	assert_output '{"rule":"Shell","priority":"Notice","source":"syscall","hostname":"node-1","k8s_ns_name":"demo"}
+{"rule":"Write below etc","priority":"Error"}'
+}
+
+@test "the lines are the alerts' JSON, so LogQL's json parser reaches output_fields" {
+	run -0 falco-loki -n "$EXAMPLES/seed-alerts.ndjson"
+	run -0 jq -r '.streams[].values[][1] | fromjson | .output_fields["k8s.pod.name"]' <<<"$output"
+	assert_output "nginx-7d9f8b6c5-x2x9q
+nginx-7d9f8b6c5-x2x9q"
 }
