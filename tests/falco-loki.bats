@@ -4,6 +4,7 @@
 # each one as Loki would (--validate loki) and replays scripted answers.
 load test_helper
 load lib/falco-route-helpers	# wait_until
+load lib/test-ca
 bats_require_minimum_version 1.5.0
 
 LOKI=$FIXTURES/loki
@@ -416,6 +417,29 @@ size_of() {
 	assert_equal "$(requests)" 3
 	assert_equal "${stderr_lines[0]}" "falco-loki: '$BASE': 503 ingester unavailable (3 tries): 1 alert not delivered"
 	assert_equal "$(cat dead)" "$(sample 1)"
+}
+
+@test "HTTPS with mutual TLS: --cacert trusts the server, --cert and --key present the client" {
+	make_ca .
+	make_client .
+	python3 "$BATS_TEST_DIRNAME/lib/http-receiver.py" "$RECV" --tls server.pem server.key \
+	    --client-ca ca.pem --validate loki 204 3>&- &
+	RECEIVER_PID=$!
+	wait_for_file "$RECV/port"
+	BASE="https://127.0.0.1:$(cat "$RECV/port")"
+	run -0 --separate-stderr falco-loki -q -u "$BASE" --cacert ca.pem --cert client.pem --key client.key <(sample 1)
+	assert_equal "$stderr" ""
+	all_valid
+	run -1 --separate-stderr falco-loki -q -u "$BASE" --cacert ca.pem --retries 0 --dead-letter dead <(sample 1)
+	assert_equal "$(requests)" 1
+	[[ ${stderr_lines[0]} == "falco-loki: '$BASE': "*"(1 try): 1 alert not delivered" ]] || fail "$stderr"
+	run -1 --separate-stderr falco-loki -q -u "$BASE" --retries 0 --dead-letter dead <(sample 1)
+	assert_equal "$(requests)" 1
+}
+
+@test "a --cert that cannot be read is a usage error" {
+	run -2 --separate-stderr falco-loki -n --cert missing.pem </dev/null
+	assert_equal "$stderr" "falco-loki: --cert: 'missing.pem': No such file or directory"
 }
 
 @test "an unreachable Loki is named by host only, never by path" {

@@ -239,6 +239,15 @@ $(sample 2)"
 	assert_equal "$(head -n 1 "$RECV/1.head")" "PUT /x"
 }
 
+@test "--gzip compresses the body and --bearer-token-file authenticates, as in falco-loki" {
+	secret token 'abc.def'
+	start_receiver --require-header 'Authorization: Bearer abc.def'
+	run -0 falco-webhook -q -u "$BASE/" --gzip --bearer-token-file token <(sample 1)
+	all_valid
+	grep -qx 'Content-Encoding: gzip' "$RECV/1.head"
+	cmp "$RECV/1.plain" <(sample 1 | tr -d '\n')
+}
+
 @test "a header value may hold colons" {
 	start_receiver --require-header 'X-Time: 12:00:01'
 	run -0 falco-webhook -q -u "$BASE/" --header 'X-Time: 12:00:01' <(sample 1)

@@ -2,7 +2,7 @@
 """A recording HTTP receiver for the tests of every program that posts:
 a Slack incoming webhook, Loki's push API, a generic webhook.
 
-usage: http-receiver.py DIR [--tls CERT KEY] [--validate KIND]
+usage: http-receiver.py DIR [--tls CERT KEY [--client-ca FILE]] [--validate KIND]
                         [--require-header 'NAME: VALUE' ...]
                         [--max-body BYTES] [ANSWER ...]
 
@@ -19,6 +19,9 @@ Answers are given in order, one per request; the last one repeats
 seconds: the test decides when the webhook answers) or "drop" (close the
 connection without an answer). A BODY that starts
 with "{" is sent as application/json, any other as text/plain.
+
+With --client-ca (after --tls) a client must present a certificate
+signed by that CA, or the TLS handshake fails and nothing is recorded.
 
 Checks, made before the scripted answer, which they replace when they
 fail (a target's own error answer; the reason is written to DIR/N.invalid):
@@ -167,10 +170,13 @@ def main():
     args = sys.argv[1:]
     outdir = args.pop(0)
     tls = None
+    client_ca = None
     while args and args[0].startswith("--"):
         option = args.pop(0)
         if option == "--tls":
             tls = (args.pop(0), args.pop(0))
+        elif option == "--client-ca":
+            client_ca = args.pop(0)
         elif option == "--validate":
             checks["validate"] = args.pop(0)
             if checks["validate"] not in http_validators.KINDS:
@@ -189,6 +195,9 @@ def main():
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(tls[0], tls[1])
+        if client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(client_ca)
         server.socket = context.wrap_socket(server.socket, server_side=True)
     tmp = os.path.join(outdir, "port.tmp")
     with open(tmp, "w") as f:
