@@ -305,10 +305,12 @@ size_of() {
 	all_valid
 }
 
-@test "a URL that already ends with the push path is taken as it is" {
+@test "a URL that already ends with the push path is taken as it is, a query kept after the path" {
 	start_receiver 204
 	run -0 falco-loki -q -u "$BASE/loki/api/v1/push" <(sample 1)
 	assert_equal "$(head -n 1 "$RECV/1.head")" "POST /loki/api/v1/push"
+	run -0 falco-loki -q -u "$BASE/?org=a" <(sample 1)
+	assert_equal "$(head -n 1 "$RECV/2.head")" "POST /loki/api/v1/push?org=a"
 }
 
 @test "-q passes nothing through and still pushes" {

@@ -309,20 +309,23 @@ parse_option(void *ctx, int key, const char *arg)
 
 /*
  * The base URL, as Grafana and Promtail's docs give it, gets the push
- * path; a URL that already ends with it is taken as it is.
+ * path (before any query); a URL whose path already ends with it is
+ * taken as it is.
  */
 static void
 push_url(struct target *t)
 {
-	size_t n = strlen(t->url), path = strlen(PUSH_PATH);
+	size_t path_end = strcspn(t->url, "?#"), n = path_end;
+	size_t push = strlen(PUSH_PATH);
 	struct buf url = BUF_INIT;
 
-	if (n >= path && strcmp(t->url + n - path, PUSH_PATH) == 0)
+	if (n >= push && strncmp(t->url + n - push, PUSH_PATH, push) == 0)
 		return;
 	while (n > 0 && t->url[n - 1] == '/')
 		n--;
 	buf_add(&url, t->url, n);
 	buf_adds(&url, PUSH_PATH);
+	buf_adds(&url, t->url + path_end);
 	free(t->url);
 	t->url = url.data;
 }
