@@ -322,7 +322,12 @@ shape_add(struct shape *s, const char *arg)
 
 /* ---- rendering ---- */
 
-/* text from an alert, made harmless for the chat, then cut */
+/*
+ * Text from an alert, made harmless for the chat, then cut: every chat
+ * gets its angle brackets broken; Discord and Google Chat their
+ * mentions and Markdown links; Teams, which mentions only through
+ * entities, its Markdown links.
+ */
 static void
 clean_string(struct shape *s, struct buf *out)
 {
@@ -339,7 +344,7 @@ clean_string(struct shape *s, struct buf *out)
 		buf_reset(tmp);
 		chat_defuse_angle_brackets(in->data, in->len, tmp);
 		buf_reset(in);
-		if (s->defuse == DEFUSE_DISCORD)
+		if (s->defuse != DEFUSE_TEAMS)
 			chat_defuse_links(tmp->data, tmp->len, in);
 		else
 			buf_add(in, tmp->data, tmp->len);
