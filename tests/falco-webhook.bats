@@ -377,6 +377,17 @@ $(sample 2)"
 	assert_equal "$(body 1 .text)" "*Critical* Terminal shell in container: $(sample 1 | jq -r .output)"
 }
 
+@test "the Google Chat recipe breaks <users/all> and links in alert text" {
+	start_receiver --validate google-chat 200
+	printf '%s\n' '{"rule":"R","priority":"Notice","output":"<users/all> <https://evil.example|docs> @all"}' >in
+	run -0 falco-webhook -q -u "$BASE/v1/spaces/AAAA/messages?key=k&token=t" \
+	  --defuse google-chat --max-chars 4096 --rate 1/1s \
+	  --json 'text=*%priority* %rule: %output' in
+	all_valid
+	zwsp=$'\u200b'
+	assert_equal "$(body 1 .text)" "*Notice* R: <${zwsp}users/all> <${zwsp}https://evil.example|docs> @${zwsp}all"
+}
+
 @test "the PagerDuty recipe maps each priority to a severity through falco-route" {
 	start_receiver --validate pagerduty 202
 	secret pagerduty-key 0123456789abcdef0123456789abcdef
