@@ -37,7 +37,7 @@ struct spool {
 	char *readbuf;
 	size_t read_len, read_cap;
 	unsigned long kept, failed;
-	int failing;		/* the last append failed: reported already */
+	int said;		/* errno of the last failure said: each cause once */
 	int error;		/* errno of the last failure */
 };
 
@@ -180,14 +180,13 @@ spool_append(struct spool *sp, const char *line, size_t len)
 	if (rc < 0) {
 		sp->error = errno;
 		sp->failed++;
-		if (!sp->failing)
+		if (sp->said != sp->error)
 			warnx("'%s': %s", sp->path, strerror(sp->error));
-		sp->failing = 1;
+		sp->said = sp->error;
 		pthread_mutex_unlock(&sp->lock);
 		errno = sp->error;
 		return -1;
 	}
-	sp->failing = 0;
 	sp->kept++;
 	if (sp->overflow) {
 		sp->records++;

@@ -670,3 +670,139 @@ falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
 	assert_equal "$status" 0
 	cmp consumed piped.ndjson
 }
+
+# ---- what the adversarial pass found (issue: hardening) ----
+
+@test "a reader of - that goes away: every alert is delivered to it or kept, none vanishes" {
+	numbered 20000 >seq.ndjson
+	run -0 bash -c 'falco-route --verbose --when "rule exists" --to - seq.ndjson 2>err | head -n 1 >first'
+	run -0 cat first
+	assert_output "$(head -n 1 seq.ndjson)"
+	run -0 cat err
+	assert_line --index 0 "falco-route: '-': Broken pipe"
+	[[ ${lines[1]} =~ ^falco-route:\ \'-\':\ ([0-9]+)\ delivered,\ 0\ spooled,\ 0\ dropped,\ ([0-9]+)\ failed$ ]] ||
+		fail "summary: $output"
+	delivered=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
+	assert_equal "$((delivered + failed))" 20000
+	[ "$failed" -gt 0 ]
+	# the kept alerts are exactly those the reader never took, in order
+	cmp <(tail -n "$failed" seq.ndjson) spool/falco-route.failed.*
+}
+
+@test "a file sink on a full device keeps trying, then keeps what it could not write" {
+	numbered 3 >seq.ndjson
+	run -1 --separate-stderr falco-route --drain-timeout 1.5 --when 'rule exists' \
+	    --to /dev/full seq.ndjson
+	stderr_line 0 "falco-route: '/dev/full': No space left on device: trying again every 1s"
+	stderr_line 1 "falco-route: '/dev/full': 0 delivered, 0 spooled, 0 dropped, 3 failed"
+	run -0 cat spool/falco-route.failed.*
+	assert_output "$(cat seq.ndjson)"
+}
+
+# in_small_tmpfs KIB SCRIPT: SCRIPT run by bash in a mount namespace of
+# its own where ./small is a tmpfs of KIB KiB (root only)
+in_small_tmpfs() {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mkdir -p small
+	unshare -m bash -c "mount -t tmpfs -o size=${1}k none small && $2"
+}
+
+@test "a file sink whose disk fills mid-stream gets whole lines, and the rest once space returns" {
+	numbered 200 >seq.ndjson
+	# the filler leaves room for part of the alerts only
+	run in_small_tmpfs 32 'head -c 24000 /dev/zero >small/filler
+	    (sleep 1.5; rm small/filler) &
+	    falco-route --drain-timeout 20 --when "rule exists" --to small/out.ndjson seq.ndjson 2>err;
+	    echo "status $?" >>err; cp small/out.ndjson out.ndjson'
+	run -0 cat err
+	assert_output "falco-route: 'small/out.ndjson': No space left on device: trying again every 1s
+status 0"
+	cmp out.ndjson seq.ndjson
+}
+
+@test "a slow sink while the spool directory is full: reading waits, said once, nothing lost" {
+	numbered 3000 >seq.ndjson
+	run in_small_tmpfs 16 'falco-route --queue 10 --drain-timeout 60 --spool-dir small \
+	    --when "rule exists" --to "|while read -r l; do echo \"\$l\"; done >got.ndjson" \
+	    seq.ndjson 2>err; echo "status $?" >>err'
+	run -0 cat err
+	assert_line --index 0 --regexp "^falco-route: 'small/falco-route.spool.[A-Za-z0-9]{6}': No space left on device\$"
+	assert_line --index 1 "falco-route: '|while read -r l; do echo \"\$l\"; done >got.ndjson': cannot spool: reading waits for the sink"
+	assert_line --index 2 "status 0"
+	assert_equal "${#lines[@]}" 3
+	cmp got.ndjson seq.ndjson
+}
+
+@test "a FIFO sink's reader that leaves mid-stream: what it did not read goes to the next reader" {
+	numbered 2000 >seq.ndjson
+	mkfifo sink
+	route_in_background --drain-timeout 20 --when 'rule exists' --to sink
+	cat seq.ndjson >&7
+	exec 7>&-
+	# the first reader takes exactly 10000 bytes and leaves
+	python3 -c 'import os, sys
+fd = os.open("sink", os.O_RDONLY); got = b""
+while len(got) < 10000: got += os.read(fd, 10000 - len(got))
+sys.stdout.buffer.write(got)' >first
+	sleep 0.3
+	cat sink >second
+	route_wait
+	assert_equal "$status" 0
+	# every alert the first reader took whole, then everything from the one
+	# it took part of, in order: none lost
+	whole=$(grep -c . <(head -c 10000 first | sed '$d'))
+	[ "$(tail -c 1 first | od -An -c | tr -d ' ')" != '\n' ] || whole=$(grep -c '' first)
+	cmp <(head -n "$whole" first; cat second) seq.ndjson
+	run -0 cat out.stderr
+	assert_output "falco-route: 'sink': Broken pipe: waiting for a new reader"
+}
+
+@test "one file named three ways is one sink: each alert is written once" {
+	run -0 --separate-stderr falco-route --when 'rule exists' --to out.ndjson \
+	    --to ./out.ndjson --when 'priority = Critical' --to "$PWD/out.ndjson" "$SAMPLES"
+	cmp out.ndjson "$SAMPLES"
+}
+
+@test "a FALCO_* value with a NUL byte is left empty and one over 128 KiB is cut with a marker, both said" {
+	printf '{"rule":"a\\u0000b","priority":"Notice","output_fields":{"k8s.pod.name":"%s"}}\n' \
+	    "$(head -c 200000 /dev/zero | tr '\0' p)" >odd.ndjson
+	run -0 --separate-stderr falco-route --when 'rule exists' \
+	    --to '!printf "%s|%s\n" "${#FALCO_RULE}" "$(printf %s "$FALCO_K8S_POD" | tail -c 11)" >>seen' odd.ndjson
+	run -0 cat seen
+	assert_output "0|[truncated]"
+	assert_equal "$stderr" "falco-route: FALCO_RULE: the value holds a NUL byte: left empty
+falco-route: FALCO_K8S_POD: the value is 200000 bytes: cut to 131007"
+}
+
+@test "a UTF-8 byte order mark and blank lines are no bad input" {
+	{ printf '\xef\xbb\xbf'; sample 1; printf '   \n\t\n'; sample 2; } >bom.ndjson
+	run -0 --separate-stderr falco-route --when 'rule exists' --to out.ndjson bom.ndjson
+	assert_equal "$stderr" ""
+	assert_equal "$(cat out.ndjson)" "$(sample 1; sample 2)"
+}
+
+@test "SIGHUP reads the routes file again; one that does not parse leaves the routes in force" {
+	echo 'priority = Critical -> crit.ndjson' >seed.routes
+	route_in_background --default /dev/null -f seed.routes
+	sample 1 >&7
+	wait_for_lines crit.ndjson 1
+	echo 'priority = Notice -> notice.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes read again' out.stderr
+	sample 2 >&7
+	wait_for_lines notice.ndjson 1
+	echo 'priority = = Notice -> broken.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes in force stay' out.stderr
+	sample 3 >&7
+	exec 7>&-
+	route_wait
+	assert_equal "$status" 0
+	assert_equal "$(cat crit.ndjson)" "$(sample 1)"
+	assert_equal "$(cat notice.ndjson)" "$(sample 2; sample 3)"
+	[ ! -e broken.ndjson ]
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: routes read again: 1 route"
+	assert_line --index 1 --partial "falco-route: seed.routes:1: column"
+	assert_line --index 2 "falco-route: routes not read again: the routes in force stay"
+}

@@ -26,6 +26,7 @@
 #include "exitcode.h"
 #include "num.h"
 #include "opts.h"
+#include "proc.h"
 #include "reader.h"
 #include "select.h"
 #include "signals.h"
@@ -96,6 +97,53 @@ static const struct opt_spec options[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+static int parse_options(int argc, char **argv, struct router *r);
+
+/* the routes of the command line and its -f files, made and compiled */
+static void
+make_routes(struct router *r)
+{
+	select_free(&r->select);
+	select_init(&r->select);
+	parse_options(r->argc, r->argv, r);
+	routes_compile(r);
+}
+
+/*
+ * SIGHUP: the routes files are read again, but only if they parse: a
+ * child tries first, and its error, if any, is what the user sees; the
+ * routes in force stay until then. Sinks keep their queues.
+ */
+static void
+reload_routes(struct router *r)
+{
+	size_t before = r->nsinks, i;
+	int status;
+	pid_t pid;
+
+	if (r->routes_files == 0)
+		return;
+	if ((pid = fork()) < 0) {
+		warn("routes not read again: fork");
+		return;
+	}
+	if (pid == 0) {
+		routes_forget(r);
+		make_routes(r);
+		_exit(EXIT_OK);
+	}
+	if (proc_wait(pid, &status) < 0 || !proc_succeeded(status)) {
+		warnx("routes not read again: the routes in force stay");
+		return;
+	}
+	routes_forget(r);
+	make_routes(r);
+	for (i = before; i < r->nsinks; i++)
+		sink_start(r, r->sinks[i]);
+	warnx("routes read again: %zu %s", r->nroutes,
+	    r->nroutes == 1 ? "route" : "routes");
+}
+
 static void
 handle_signals(struct router *r)
 {
@@ -103,8 +151,10 @@ handle_signals(struct router *r)
 
 	if (got & SIGNAL_CHLD)
 		sinks_reap(r);
-	if (got & SIGNAL_HUP)
+	if (got & SIGNAL_HUP) {
 		sinks_reopen_files(r);
+		reload_routes(r);
+	}
 	if (got & SIGNAL_USR1)
 		sinks_summary(r);
 }
@@ -335,6 +385,7 @@ parse_option(void *ctx, int key, const char *arg)
 		break;
 	case 'f':
 		routes_read_file(r, arg);
+		r->routes_files++;
 		ps->have_route = 0;
 		break;
 	case 't':
@@ -395,6 +446,7 @@ parse_options(int argc, char **argv, struct router *r)
 	struct parse_state ps = { r, 0 };
 	int first;
 
+	r->routes_files = 0;
 	first = opts_parse(argc, argv, options, synopsis, summary,
 	    parse_option, &ps);
 	if (ps.have_route == 1)
@@ -420,6 +472,8 @@ main(int argc, char **argv)
 	size_t i;
 	int first_file;
 
+	r.argc = argc;
+	r.argv = argv;
 	select_init(&r.select);
 	first_file = parse_options(argc, argv, &r);
 	argc -= first_file;

@@ -69,7 +69,8 @@ struct sink {
 	int fifo;		/* PATH, "-" or "&N" that is a pipe: written alerts
 				 * count as delivered only once read (FIONREAD) */
 	int waiting_for_space;	/* PATH whose disk is full: tried again later */
-	int spool_blocked;	/* the spool failed: waiting as --on-full block */
+	int spool_blocked;	/* the spool failed once: said, not again */
+	int space_said;		/* a full disk was said, and nothing written since */
 	size_t write_off;	/* bytes of the first pending item already written */
 	struct item_ring queue;
 	struct spool *spool;		/* what a full queue cannot hold */
@@ -122,6 +123,9 @@ struct router {
 	struct reader *reader;
 	struct alert alert;
 	unsigned long sequence;	/* alerts read, so no sink gets one twice */
+	int argc;		/* the command line, read again on SIGHUP */
+	char **argv;
+	int routes_files;	/* how many -f: SIGHUP reads them again */
 };
 
 /* routes.c */
@@ -131,6 +135,7 @@ void route_add(struct router *r, const char *condition, const char *file,
 void route_add_sink(struct router *r, const char *sink_name);
 void routes_read_file(struct router *r, const char *path);
 void routes_compile(struct router *r);
+void routes_forget(struct router *r);
 void routes_free(struct router *r);
 
 /* sink.c */

@@ -316,8 +316,9 @@ routes_compile(struct router *r)
 		route_compile(&r->routes[i], r->select.lists);
 }
 
+/* the routes only: their sinks stay, with what they hold */
 void
-routes_free(struct router *r)
+routes_forget(struct router *r)
 {
 	size_t i;
 
@@ -329,6 +330,14 @@ routes_free(struct router *r)
 	free(r->routes);
 	r->routes = NULL;
 	r->nroutes = r->routes_cap = 0;
+}
+
+void
+routes_free(struct router *r)
+{
+	size_t i;
+
+	routes_forget(r);
 	for (i = 0; i < r->nsinks; i++) {
 		free(r->sinks[i]->name);
 		free(r->sinks[i]->identity);

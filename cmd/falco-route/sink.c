@@ -459,6 +459,7 @@ sink_item_written(struct sink *s)
 	struct item *item = ring_at(q, q->sent);
 
 	s->write_off = 0;
+	s->space_said = 0;
 	if (s->kind == SINK_PIPE || s->fifo) {
 		q->sent++;
 		q->sent_bytes += item->len;
@@ -482,9 +483,11 @@ file_out_of_space(struct sink *s, int error)
 	    st.st_size >= (off_t)s->write_off &&
 	    ftruncate(s->fd, st.st_size - (off_t)s->write_off) == 0)
 		s->write_off = 0;
-	if (!s->waiting_for_space)
+	/* said once until a write goes through again */
+	if (!s->space_said)
 		warnx("'%s': %s: trying again every %gs", s->name,
 		    strerror(error), SPACE_RETRY_DELAY);
+	s->space_said = 1;
 	s->waiting_for_space = 1;
 	s->reopen_at = clock_now() + SPACE_RETRY_DELAY;
 }
@@ -797,14 +800,14 @@ sink_overflow(struct router *r, struct sink *s, const char *line, size_t len)
 	}
 	if (spool_append(s->spool, line, len) == 0) {
 		s->spooled++;
-		s->spool_blocked = 0;
 		return 0;
 	}
-	if (spool_records(s->spool) > 0)
-		return -1;
 	if (!s->spool_blocked)
 		warnx("'%s': cannot spool: reading waits for the sink", s->name);
 	s->spool_blocked = 1;
+	/* what is spooled goes first: this one waits until it is all sent */
+	if (spool_records(s->spool) > 0)
+		return -1;
 	ring_push(&s->queue, item_copy(line, len));
 	return 0;
 }
