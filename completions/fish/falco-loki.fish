@@ -32,6 +32,7 @@ complete -c falco-loki -s w -l when -x -d 'Push only alerts where a condition ho
 complete -c falco-loki -s p -l min-priority -x -a "$priorities" -d 'Push only alerts of this priority or more severe'
 complete -c falco-loki -s l -l lists -r -F -d 'Load the lists and macros of a Falco rules file'
 complete -c falco-loki -l max-line-bytes -x -d 'Skip longer input lines'
+complete -c falco-loki -l follow -d 'At the end of a FIFO or file wait for more, as tail -F'
 complete -c falco-loki -s n -l dry-run -d 'Print the push bodies instead of the alerts; send nothing'
 complete -c falco-loki -s q -l quiet -d 'Do not pass alerts through to standard output'
 complete -c falco-loki -s h -l help -d 'Print the help and exit'

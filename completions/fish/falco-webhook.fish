@@ -34,6 +34,7 @@ complete -c falco-webhook -s w -l when -x -d 'Post only alerts where a condition
 complete -c falco-webhook -s p -l min-priority -x -a "$priorities" -d 'Post only alerts of this priority or more severe'
 complete -c falco-webhook -s l -l lists -r -F -d 'Load the lists and macros of a Falco rules file'
 complete -c falco-webhook -l max-line-bytes -x -d 'Skip longer input lines'
+complete -c falco-webhook -l follow -d 'At the end of a FIFO or file wait for more, as tail -F'
 complete -c falco-webhook -s n -l dry-run -d 'Print the requests instead of the alerts; send nothing'
 complete -c falco-webhook -s q -l quiet -d 'Do not pass alerts through to standard output'
 complete -c falco-webhook -s h -l help -d 'Print the help and exit'
