@@ -22,6 +22,7 @@
 #ifndef FP_TARGET_H
 #define FP_TARGET_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "batch.h"
