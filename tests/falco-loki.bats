@@ -278,6 +278,13 @@ size_of() {
 	cmp dead in
 }
 
+@test "an alert with none of the labels' fields is reported and kept: Loki needs a label" {
+	printf '%s\n' '{"n":1,"time":"2024-01-01T00:00:00Z"}' >in
+	run -1 --separate-stderr falco-loki -n --dead-letter dead in
+	assert_equal "${stderr_lines[0]}" "falco-loki: an alert Loki cannot take: no label: Loki needs at least one"
+	cmp dead in
+}
+
 @test "-w and -p choose which alerts are pushed" {
 	run -0 falco-loki -n -p warning -w 'source = syscall' "$SAMPLES"
 	assert_equal "$(jq -c '[.streams[].stream.rule]' <<<"$output")" \
