@@ -427,6 +427,8 @@ http_send(struct http_client *c, const struct http_request *req,
 			return -1;
 		}
 		rc = http_send_once(c, req, resp);
+		if (c->options.rate != NULL)
+			ratelimit_restamp(c->options.rate);
 		resp->tries = ++tries;
 		if (rc == 0 && resp->status >= 200 && resp->status <= 299)
 			return 0;

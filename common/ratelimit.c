@@ -41,6 +41,14 @@ ratelimit_take(struct ratelimit *rl)
 }
 
 void
+ratelimit_restamp(struct ratelimit *rl)
+{
+	if (rl->count == 0 || rl->used == 0)
+		return;
+	rl->times[(rl->head + rl->used - 1) % rl->count] = clock_now();
+}
+
+void
 ratelimit_free(struct ratelimit *rl)
 {
 	free(rl->times);

@@ -23,6 +23,12 @@ void ratelimit_init(struct ratelimit *rl, long long count, double seconds);
 double ratelimit_wait(const struct ratelimit *rl);
 /* record an event now (the caller waited ratelimit_wait() first) */
 void ratelimit_take(struct ratelimit *rl);
+/*
+ * The newest event ended now: its time moves here. A request is counted
+ * from its answer, so however long its connection took to set up, the
+ * receiver never sees more than N in a window.
+ */
+void ratelimit_restamp(struct ratelimit *rl);
 void ratelimit_free(struct ratelimit *rl);
 
 #endif

@@ -753,6 +753,46 @@ finish_slack() {
 	assert_equal "$(accounted)" "$(wc -l <"$BATS_TEST_TMPDIR/consumed")"
 }
 
+@test "--rate counts every try, retries included, in any window of its duration" {
+	start_receiver 500:busy 500:busy 200:ok
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 3
+	# two tries may go at once; the third waits until the first is 1 s old
+	arrived_apart 1 3 1.0
+}
+
+@test "--rate 2/1s never lets a third message through within a second" {
+	start_receiver
+	for i in 1 2 3; do sample 1; done >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --digest-max 1 --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	# the third alert waited for its slot, alone or in a digest
+	arrived_apart 1 "$(requests)" 1.0
+	assert_equal "$(accounted)" 3
+}
+
+@test "a webhook URL with a port out of range is refused at start, without the URL" {
+	SLACK_WEBHOOK_URL=https://hooks.example:99999/services/SECRET run -2 --separate-stderr falco-slack </dev/null
+	assert_equal "$stderr" "falco-slack: the webhook URL has an invalid port (1 to 65535)"
+}
+
+@test "a hung webhook and large alerts: memory stays bounded by --queue-bytes, the rest waits on disk" {
+	start_receiver hang
+	python3 -c 'import sys
+pad = "x" * 512 * 1024
+for i in range(100):
+    sys.stdout.write("{\"rule\":\"Big %d\",\"priority\":\"Warning\",\"output\":\"%s\"}\n" % (i, pad))' >"$BATS_TEST_TMPDIR/big"
+	ASAN_OPTIONS=quarantine_size_mb=4 run -1 --separate-stderr /usr/bin/time -f 'rss %M' falco-slack -q --queue-bytes 4M \
+	    --timeout 60 --drain-timeout 1s --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/big"
+	rss=$(sed -n 's/^rss //p' <<<"$stderr")
+	# 50 MiB of alerts went through; far less was ever held in memory
+	# (under ASan, its shadow and a small quarantine of freed blocks too)
+	limit=40000
+	[[ $BUILD != */sanitize ]] || limit=120000
+	[ "$rss" -lt "$limit" ] || fail "peak RSS $rss KiB"
+	cmp "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/big"
+}
+
 @test "alerts flow to standard output while the webhook has not answered" {
 	start_receiver hold
 	start_slack
