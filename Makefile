@@ -28,7 +28,7 @@ ifeq ($(VERSION),)
 VERSION := $(shell sed -n 's/^\#define FALCO_PIPES_VERSION "\(.*\)"$$/\1/p' common/version.h 2>/dev/null)
 endif
 
-PKGS = libcjson libcurl yaml-0.1 libmicrohttpd gnutls libpcre2-8
+PKGS = libcjson libcurl yaml-0.1 libmicrohttpd gnutls zlib libpcre2-8
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 FP_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon $(WARNINGS) \
@@ -65,7 +65,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # units, the logrotate snippet and the YAML of examples/ (nodejs runs the
 # Kubernetes schema check that deps-npm installs).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev libmicrohttpd-dev libgnutls28-dev libpcre2-dev bats bats-assert bats-support \
+	libyaml-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libpcre2-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time curl \
 	zsh fish bash-completion strace valgrind git \
 	prometheus prometheus-pushgateway \

@@ -16,6 +16,10 @@
 #   passing every alert through, and falco-prom's peak RSS, when it is built.
 #   falco-filter on a condition with modifiers and transformers against the
 #   same selection written without them;
+#   falco-loki's alerts per second pushed to a local receiver, its requests
+#   and its peak RSS on a part and on the whole corpus, when it is built;
+#   falco-webhook's alerts per second in batches of 1 MiB, and one request
+#   per alert (Falcosidekick's model) over one keep-alive connection.
 # It prints PASS or FAIL per target and exits 1 if any target failed.
 # Nothing here contacts any address but 127.0.0.1.
 #
@@ -24,6 +28,8 @@
 # N: jq and falco-filter read its first N MB, for a quicker run),
 # BENCH_SLACK_ALERTS (20000), BENCH_STORM_ALERTS (100000),
 # BENCH_LISTEN_ALERTS (200000), BENCH_LISTEN_CONNECTIONS (8).
+# BENCH_LOKI_ALERTS (200000), BENCH_WEBHOOK_ALERTS (200000),
+# BENCH_WEBHOOK_SINGLE_ALERTS (20000).
 #
 # rounds() sets best_NAME, rss_NAME and status_NAME by eval and calls the
 # run_NAME functions by name, which shellcheck cannot follow:
@@ -40,6 +46,9 @@ slack_alerts=${BENCH_SLACK_ALERTS:-20000}
 storm_alerts=${BENCH_STORM_ALERTS:-100000}
 listen_alerts=${BENCH_LISTEN_ALERTS:-200000}
 listen_connections=${BENCH_LISTEN_CONNECTIONS:-8}
+loki_alerts=${BENCH_LOKI_ALERTS:-200000}
+webhook_alerts=${BENCH_WEBHOOK_ALERTS:-200000}
+webhook_single_alerts=${BENCH_WEBHOOK_SINGLE_ALERTS:-20000}
 
 condition='priority >= warning and k8s.ns.name = demo'
 # The same condition for jq 1.6, which has no severity order of its own.
@@ -78,6 +87,12 @@ storm_rss_target_kib=65536
 listen_target=20000
 prom_target=0.5
 prom_rss_target_kib=32768
+# Issues 12 and 16; the RSS bound is this bench's own: the relay's queue
+# (16 MiB) and two batch bodies (1 MiB each), with room to spare, far
+# below the corpus.
+loki_target=50000
+loki_rss_target_kib=65536
+webhook_target=20000
 
 cflags="-O2 -std=c17 -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -Wshadow
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
@@ -301,6 +316,22 @@ run_prom_samples() {
 	timed /dev/null sh -c 'exec "$@" 2>"$0"' "$work/prom.err" \
 		"$build/falco-prom" --listen 127.0.0.1:0 \
 		--textfile "$work/prom.prom" "$samples"
+run_loki() {
+	timed "$work/loki.out" "$build/falco-loki" -q "$work/loki.ndjson"
+}
+
+run_loki_corpus() {
+	timed "$work/loki.out" "$build/falco-loki" -q "$corpus"
+}
+
+run_webhook() {
+	timed "$work/webhook.out" "$build/falco-webhook" -q \
+		--batch-bytes 1M --batch-wait 1s "$work/webhook.ndjson"
+}
+
+run_webhook_single() {
+	timed "$work/webhook.out" "$build/falco-webhook" -q \
+		"$work/webhook-single.ndjson"
 }
 
 run_storm() {
@@ -635,6 +666,108 @@ bench_prom() {
 	rm -f "$work/prom.prom" "$work/prom.err"
 }
 
+# receiver_url: the local receiver's base URL, once start_receiver is done
+receiver_url() {
+	say "http://127.0.0.1:$(cat "$work/receiver.port")"
+}
+
+bench_loki() {
+	say ""
+	say "== falco-loki"
+	if ! program falco-loki; then
+		say "skipped: falco-loki not built"
+		return 0
+	fi
+	# shellcheck disable=SC2046 # the flags are words
+	[ -x "$work/receiver" ] || compile receiver $(pkg-config --cflags --libs libmicrohttpd)
+	head -n "$loki_alerts" "$corpus" >"$work/loki.ndjson"
+	loki_alerts=$(count_lines "$work/loki.ndjson")
+	corpus_alerts=$(count_lines "$corpus")
+
+	saved_runs=$runs
+	runs=1
+	start_receiver
+	LOKI_URL=$(receiver_url)
+	export LOKI_URL
+	rounds loki
+	stop_receiver_count
+	loki_requests=$requests
+	loki_connections=$connections
+	start_receiver
+	LOKI_URL=$(receiver_url)
+	rounds loki_corpus
+	stop_receiver_count
+	corpus_requests=$requests
+	runs=$saved_runs
+	unset LOKI_URL
+
+	loki_rate=$(calc "sprintf(\"%.0f\", $loki_alerts / ($best_loki / 1e9))")
+	say "falco-loki     $loki_alerts alerts in $(seconds "$best_loki")s: $loki_rate alerts/s in $loki_requests requests over $loki_connections connection(s) (Falcosidekick: $loki_alerts requests), peak RSS $(mib "$rss_loki") MiB"
+	say "falco-loki     the whole corpus, $corpus_alerts alerts ($(mb "$corpus_size") MB), in $(seconds "$best_loki_corpus")s: $corpus_requests requests, peak RSS $(mib "$rss_loki_corpus") MiB"
+
+	say ""
+	delivered=0
+	[ "$status_loki" != 0 ] || [ "$status_loki_corpus" != 0 ] || delivered=1
+	verdict "$delivered" \
+		"falco-loki delivered every alert (exit status $status_loki, and $status_loki_corpus on the whole corpus)"
+	verdict "$(is_at_least "$loki_rate" "$loki_target")" \
+		"falco-loki pushes $loki_rate alerts/s (target >= $loki_target)"
+	verdict "$(is_at_least "$((loki_rss_target_kib - 1))" "$rss_loki_corpus")" \
+		"falco-loki peak RSS $(mib "$rss_loki") MiB on $loki_alerts alerts, $(mib "$rss_loki_corpus") MiB on $corpus_alerts (target < $(mib "$loki_rss_target_kib") MiB whatever the input)"
+	rm -f "$work/loki.ndjson" "$work/loki.out"
+}
+
+bench_webhook() {
+	say ""
+	say "== falco-webhook"
+	if ! program falco-webhook; then
+		say "skipped: falco-webhook not built"
+		return 0
+	fi
+	# shellcheck disable=SC2046 # the flags are words
+	[ -x "$work/receiver" ] || compile receiver $(pkg-config --cflags --libs libmicrohttpd)
+	head -n "$webhook_alerts" "$corpus" >"$work/webhook.ndjson"
+	head -n "$webhook_single_alerts" "$corpus" >"$work/webhook-single.ndjson"
+	webhook_alerts=$(count_lines "$work/webhook.ndjson")
+	webhook_single_alerts=$(count_lines "$work/webhook-single.ndjson")
+
+	saved_runs=$runs
+	runs=1
+	start_receiver
+	FALCO_WEBHOOK_URL=$(receiver_url)/bulk
+	export FALCO_WEBHOOK_URL
+	rounds webhook
+	stop_receiver_count
+	webhook_requests=$requests
+	webhook_connections=$connections
+	start_receiver
+	FALCO_WEBHOOK_URL=$(receiver_url)/hook
+	rounds webhook_single
+	stop_receiver_count
+	single_requests=$requests
+	single_connections=$connections
+	runs=$saved_runs
+	unset FALCO_WEBHOOK_URL
+
+	webhook_rate=$(calc "sprintf(\"%.0f\", $webhook_alerts / ($best_webhook / 1e9))")
+	single_rate=$(calc "sprintf(\"%.0f\", $webhook_single_alerts / ($best_webhook_single / 1e9))")
+	say "falco-webhook  $webhook_alerts alerts in batches of 1 MiB in $(seconds "$best_webhook")s: $webhook_rate alerts/s, $webhook_requests requests over $webhook_connections connection(s), peak RSS $(mib "$rss_webhook") MiB"
+	say "falco-webhook  one request per alert, Falcosidekick's model: $webhook_single_alerts alerts in $(seconds "$best_webhook_single")s: $single_rate alerts/s, $single_requests requests over $single_connections keep-alive connection(s)"
+
+	say ""
+	delivered=0
+	[ "$status_webhook" != 0 ] || [ "$status_webhook_single" != 0 ] || delivered=1
+	verdict "$delivered" \
+		"falco-webhook delivered every alert (exit status $status_webhook, and $status_webhook_single one per request)"
+	verdict "$(is_at_least "$webhook_rate" "$webhook_target")" \
+		"falco-webhook posts $webhook_rate alerts/s in batches of 1 MiB (target >= $webhook_target)"
+	one=0
+	[ "$single_connections" != 1 ] || [ "$single_requests" != "$webhook_single_alerts" ] || one=1
+	verdict "$one" \
+		"falco-webhook sends one request per alert over one keep-alive connection: $single_rate alerts/s, $single_requests requests over $single_connections connection(s)"
+	rm -f "$work/webhook.ndjson" "$work/webhook-single.ndjson" "$work/webhook.out"
+}
+
 main() {
 	mkdir -p "$work"
 	for tool in jq grep awk cmp /usr/bin/time; do
@@ -672,6 +805,8 @@ main() {
 	bench_slack
 	bench_listen
 	bench_prom
+	bench_loki
+	bench_webhook
 
 	say ""
 	if [ "$failed" = 0 ]; then

@@ -614,17 +614,6 @@ slack_into_head() {
 	assert_equal "$(requests)" 1
 }
 
-# make_ca DIR: a test CA and a server certificate for 127.0.0.1 it signed
-make_ca() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
-		-keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-		-keyout "$1/server.key" -out "$1/server.csr" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1\n' >"$1/ext"
-	openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
-		-CAcreateserial -days 1 -extfile "$1/ext" -out "$1/server.pem" 2>/dev/null
-}
-
 @test "HTTPS to a private endpoint works with --cacert" {
 	make_ca "$BATS_TEST_TMPDIR"
 	start_receiver --tls "$BATS_TEST_TMPDIR/server.pem" "$BATS_TEST_TMPDIR/server.key"

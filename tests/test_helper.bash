@@ -16,10 +16,11 @@ sample() {
 }
 
 # what every suite shares: bounded waits, a program on a FIFO, the
-# recording HTTP receiver
+# recording HTTP receiver, a test CA
 load "$BATS_TEST_DIRNAME/lib/wait.bash"
 load "$BATS_TEST_DIRNAME/lib/fifo.bash"
 load "$BATS_TEST_DIRNAME/lib/receiver.bash"
+load "$BATS_TEST_DIRNAME/lib/test-ca.bash"
 
 # Undelivered alerts go to the state directory unless told otherwise: a
 # test's own, never /var/spool or the user's home.

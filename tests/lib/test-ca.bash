@@ -44,3 +44,15 @@ extendedKeyUsage=serverAuth' ca
 	[ -s "$d/server.pem" ] && [ -s "$d/client.pem" ] &&
 		[ -s "$d/stranger.pem" ]
 }
+
+# make_ca DIR: the same set of certificates, under the name the suites of
+# the senders know it by (ca.pem, server.pem and server.key, client.pem
+# and client.key)
+make_ca() {
+	make_test_ca "$1"
+}
+
+# make_client DIR: the client certificate, made by make_ca already
+make_client() {
+	[ -s "$1/client.pem" ] || make_test_ca "$1"
+}
