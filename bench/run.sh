@@ -154,6 +154,7 @@ stop_receiver() {
 		receiver_pid=
 	fi
 }
+
 stop_listen() {
 	if [ -n "$listen_pid" ]; then
 		kill "$listen_pid" 2>/dev/null || true
@@ -316,6 +317,8 @@ run_prom_samples() {
 	timed /dev/null sh -c 'exec "$@" 2>"$0"' "$work/prom.err" \
 		"$build/falco-prom" --listen 127.0.0.1:0 \
 		--textfile "$work/prom.prom" "$samples"
+}
+
 run_loki() {
 	timed "$work/loki.out" "$build/falco-loki" -q "$work/loki.ndjson"
 }
