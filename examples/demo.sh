@@ -72,6 +72,9 @@ pids="$pids $!"
 wait_for "$work/slack/port" "the Slack receiver"
 wait_for "$work/api.port" "the Kubernetes API stand-in"
 
+# what falco-slack keeps (its pool, the rate it shares) stays in the demo
+STATE_DIRECTORY=$work/state
+export STATE_DIRECTORY
 # the webhook URL reaches falco-slack through the environment, not argv
 SLACK_WEBHOOK_URL=http://127.0.0.1:$(cat "$work/slack/port")/services/T000/B000/XXXX
 export SLACK_WEBHOOK_URL
@@ -85,6 +88,15 @@ falco-route -l "$rules" --default /dev/null \
 	--when 'rule = "Terminal shell in container"' --to '|falco-slack -q' \
 	--when 'fd.sip in (website_ips)' \
 	--to "|falco-netpol --allow-dns $api | falco-slack -q" <"$seed"
+
+# each falco-slack got one alert and the end (as from Falco with
+# keep_alive: false): the second hands its alert to a poster it leaves
+# behind, which posts it when --rate (1/1s, shared by both) has a slot
+tries=100
+while [ "$(cat "$work/slack/log" 2>/dev/null | wc -l)" -lt 2 ] && [ "$tries" -gt 0 ]; do
+	sleep 0.05
+	tries=$((tries - 1))
+done
 
 echo
 echo "-- what Slack received (one message per alert):"
