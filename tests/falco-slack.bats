@@ -656,17 +656,6 @@ make_ca() {
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	until "$@"; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-}
-
 # lines_in FILE N: FILE holds at least N lines
 lines_in() {
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]

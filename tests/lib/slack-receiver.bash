@@ -22,9 +22,25 @@ stop_receiver() {
 	fi
 }
 
+# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds
+wait_until() {
+	local tries=$(($1 * 20))
+	shift
+	until "$@"; do
+		[ "$tries" -gt 0 ] || return 1
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+}
+
 # requests: how many requests the receiver recorded
 requests() {
 	if [ -f "$RECV/log" ]; then wc -l <"$RECV/log"; else echo 0; fi
+}
+
+# requests_reach N: the receiver recorded N requests or more
+requests_reach() {
+	[ "$(requests)" -ge "$1" ]
 }
 
 # body N [JQ]: what the receiver got in request N, through jq
