@@ -160,7 +160,8 @@ poster_cancelled(void *ctx)
 	return stop_requested() && clock_now() >= stop_deadline();
 }
 
-static void
+/* 0 when kept, -1 when not (the spool said why) */
+static int
 keep(struct sender *s, const char *line, size_t len, int late)
 {
 	struct oneshot *o = s->oneshot;
@@ -170,45 +171,71 @@ keep(struct sender *s, const char *line, size_t len, int late)
 	/* logrotate moved the file: the next alert starts a new one */
 	if (signals_take() & SIGNAL_HUP)
 		spool_reopen(o->dead);
-	spool_append(o->dead, line, len);
 	if (late)
 		o->not_in_time++;
+	return spool_append(o->dead, line, len);
+}
+
+/* a taken file that cannot be read whole is left for the next poster */
+static int
+read_failed(struct sender *s, FILE *taken)
+{
+	if (!ferror(taken))
+		return 0;
+	warnx("'%s': %s: what the pool held is left for the next "
+	    "falco-slack", pool_path(s->oneshot->pool), strerror(errno));
+	s->oneshot->stuck = 1;
+	return -1;
 }
 
 /* the taken alerts into the digest; one that cannot be read is kept as it is */
-static void
+static int
 gather_taken(struct sender *s, FILE *taken)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	const char *reason;
+	int rc = 0;
 
 	while ((n = getline(&line, &cap, taken)) > 0) {
 		if (line[n - 1] == '\n')
 			n--;
-		if (alert_parse(&s->alert, line, (size_t)n, &reason) < 0)
-			keep(s, line, (size_t)n, 0);
-		else
+		if (alert_parse(&s->alert, line, (size_t)n, &reason) == 0)
 			digest_add(&s->digest, &s->alert, line, (size_t)n);
+		else if (keep(s, line, (size_t)n, 0) < 0)
+			rc = -1;
 	}
 	free(line);
+	return read_failed(s, taken) < 0 ? -1 : rc;
 }
 
-static void
+/* every taken alert into the dead-letter file: 0, or -1 when one is not there */
+static int
 keep_taken(struct sender *s, FILE *taken, int late)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	int rc = 0;
 
 	rewind(taken);
 	while ((n = getline(&line, &cap, taken)) > 0) {
 		if (line[n - 1] == '\n')
 			n--;
-		keep(s, line, (size_t)n, late);
+		if (keep(s, line, (size_t)n, late) < 0)
+			rc = -1;
 	}
 	free(line);
+	if (read_failed(s, taken) < 0)
+		return -1;
+	if (rc < 0) {
+		/* on disk in the pool is better than nowhere */
+		warnx("'%s': what could not be kept is left for the next "
+		    "falco-slack", pool_path(s->oneshot->pool));
+		s->oneshot->stuck = 1;
+	}
+	return rc;
 }
 
 static int
@@ -218,9 +245,9 @@ settle(struct sender *s)
 
 	if (pool_settle(o->pool) == 0)
 		return 0;
-	/* left as it is, the next poster would post these again and again */
-	warnx("'%s': %s: alerts posted or kept are left in the pool",
-	    pool_path(o->pool), strerror(errno));
+	/* left as it is, the next poster posts these again: say so, and stop */
+	warnx("'%s': %s: alerts already posted or kept stay taken, and "
+	    "will be posted again", pool_path(o->pool), strerror(errno));
 	o->stuck = 1;
 	return -1;
 }
@@ -248,7 +275,8 @@ keep_pending(struct sender *s)
 
 	if (taken == NULL)
 		return s->oneshot->stuck ? -1 : 0;
-	keep_taken(s, taken, 1);
+	if (keep_taken(s, taken, 1) < 0)
+		return -1;
 	return settle(s);
 }
 
@@ -264,7 +292,10 @@ post_taken(struct sender *s)
 
 	if ((taken = take(s)) == NULL)
 		return o->stuck ? -1 : 0;
-	gather_taken(s, taken);
+	if (gather_taken(s, taken) < 0) {
+		digest_reset(&s->digest);
+		return -1;
+	}
 	if (s->digest.count == 0)
 		return settle(s);
 	sender_payload(s, &payload);
@@ -282,13 +313,14 @@ post_taken(struct sender *s)
 			    (retry_after > 0 ? retry_after : RETRY_PAUSE);
 			return 0;
 		}
-		keep_taken(s, taken, 0);
-		break;
+		/* FALLTHROUGH */
 	case POST_REFUSED:
-		keep_taken(s, taken, 0);
+		if (keep_taken(s, taken, 0) < 0)
+			return -1;
 		break;
 	case POST_CANCELLED:
-		keep_taken(s, taken, 1);
+		if (keep_taken(s, taken, 1) < 0)
+			return -1;
 		break;
 	}
 	return settle(s);
