@@ -395,10 +395,10 @@ wait_for_rate(const struct http_client *c)
 
 	if (rate == NULL)
 		return 0;
-	while ((wait = ratelimit_wait(rate)) > 0)
+	/* one step, so that no other process sharing the window slips in */
+	while ((wait = ratelimit_try(rate)) > 0)
 		if (wait_seconds(c, wait) != 0)
 			return -1;
-	ratelimit_take(rate);
 	return 0;
 }
 
@@ -430,9 +430,12 @@ http_send(struct http_client *c, const struct http_request *req,
 		if (c->options.rate != NULL)
 			ratelimit_restamp(c->options.rate);
 		resp->tries = ++tries;
-		if (rc == 0 && resp->status >= 200 && resp->status <= 299)
+		if (rc == 0 && resp->status >= 200 && resp->status <= 299) {
+			resp->retryable = 0;
 			return 0;
-		if (!answer_retryable(c, resp, rc) || tries > c->options.retries)
+		}
+		resp->retryable = answer_retryable(c, resp, rc);
+		if (!resp->retryable || tries > c->options.retries)
 			return -1;
 		delay = backoff_delay(c, tries - 1);
 		/* Retry-After is the server's word: never retry earlier */

@@ -58,6 +58,9 @@ struct http_response {
 	size_t body_len;
 	double retry_after;	/* seconds from Retry-After, 0 when absent */
 	int tries;		/* how many requests were made */
+	int retryable;		/* http_send failed on an answer that a
+				 * later try might change (408, 429, 5xx,
+				 * a timeout, a connection error) */
 	char error[256];	/* transport error text when status == 0 */
 };
 

@@ -42,17 +42,42 @@ ratefile_new(long long count, double seconds)
 }
 
 struct ratefile *
+ratefile_try_open(const char *path, long long count, double seconds)
+{
+	struct ratefile *r;
+	struct stat st;
+	int fd, saved;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		/* EINVAL stands for "not a regular file" (ratefile_open) */
+		errno = EINVAL;
+		return NULL;
+	}
+	r = ratefile_new(count, seconds);
+	r->path = xstrdup(path);
+	r->fd = fd;
+	return r;
+}
+
+struct ratefile *
 ratefile_open(const char *path, long long count, double seconds)
 {
-	struct ratefile *r = ratefile_new(count, seconds);
-	struct stat st;
+	struct ratefile *r = ratefile_try_open(path, count, seconds);
 
-	r->path = xstrdup(path);
-	r->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (r->fd < 0 || fstat(r->fd, &st) < 0)
-		err(EXIT_USAGE, "'%s'", path);
-	if (!S_ISREG(st.st_mode))
+	if (r == NULL && errno == EINVAL)
 		errx(EXIT_USAGE, "'%s': not a regular file", path);
+	if (r == NULL)
+		err(EXIT_USAGE, "'%s'", path);
 	return r;
 }
 
@@ -256,4 +281,63 @@ ratefile_take(struct ratefile *r, const char *what)
 		lock_file(r->fd, LOCK_UN);
 	errno = saved;
 	return rc;
+}
+
+static int
+compare_times(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* as keep_events counts: the events of the window, and when one must leave */
+static double
+wait_locked(struct ratefile *r)
+{
+	struct buf text = BUF_INIT;
+	struct event *events;
+	double now = wall_now(), wait = 0, *times;
+	size_t n, live = 0, first;
+
+	if (r->fd >= 0 && read_all(r->fd, &text) < 0) {
+		buf_free(&text);
+		return -1;
+	}
+	if (r->fd < 0)
+		buf_add(&text, r->memory.data, r->memory.len);
+	events = parse_events(&text, &n);
+	first = n > KEEP_EVENTS - 1 ? n - (KEEP_EVENTS - 1) : 0;
+	times = xcalloc(n + 1, sizeof(*times));
+	for (size_t i = first; i < n; i++)
+		if (events[i].when > now - r->seconds &&
+		    events[i].when <= now + r->seconds)
+			times[live++] = events[i].when;
+	if (r->count > 0 && live >= (size_t)r->count) {
+		/* room comes when all but count - 1 of them have left */
+		qsort(times, live, sizeof(*times), compare_times);
+		wait = times[live - (size_t)r->count] + r->seconds - now;
+		if (wait < 0)
+			wait = 0;
+	}
+	free(times);
+	free(events);
+	buf_free(&text);
+	return wait;
+}
+
+double
+ratefile_wait(struct ratefile *r)
+{
+	double wait;
+	int saved;
+
+	if (r->fd >= 0 && lock_file(r->fd, LOCK_SH) < 0)
+		return -1;
+	wait = wait_locked(r);
+	saved = errno;
+	if (r->fd >= 0)
+		lock_file(r->fd, LOCK_UN);
+	errno = saved;
+	return wait;
 }

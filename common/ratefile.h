@@ -24,6 +24,9 @@ struct ratefile;
  */
 struct ratefile *ratefile_open(const char *path, long long count,
     double seconds);
+/* the same, but NULL with errno set when path will not do */
+struct ratefile *ratefile_try_open(const char *path, long long count,
+    double seconds);
 /* the same count kept in this process's memory only (dry runs) */
 struct ratefile *ratefile_memory(long long count, double seconds);
 /*
@@ -33,6 +36,12 @@ struct ratefile *ratefile_memory(long long count, double seconds);
  * not be locked, read or written (errno set): nothing can be promised.
  */
 int ratefile_take(struct ratefile *r, const char *what);
+/*
+ * Seconds until the window has room for one more event: 0 now, else
+ * when the oldest event that fills it leaves. -1 when the file could
+ * not be locked or read (errno set).
+ */
+double ratefile_wait(struct ratefile *r);
 const char *ratefile_path(const struct ratefile *r);
 void ratefile_close(struct ratefile *r);
 

@@ -1,8 +1,24 @@
+#include <err.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
+#include "ratefile.h"
 #include "ratelimit.h"
 #include "xalloc.h"
+
+/* a shared file gave up: say so once, and count in memory from now on */
+static void
+unshare(struct ratelimit *rl)
+{
+	int saved = errno;
+
+	warnx("--rate: '%s': %s: counted by this process alone",
+	    ratefile_path(rl->shared), strerror(saved));
+	ratefile_close(rl->shared);
+	rl->shared = NULL;
+}
 
 void
 ratelimit_init(struct ratelimit *rl, long long count, double seconds)
@@ -12,10 +28,26 @@ ratelimit_init(struct ratelimit *rl, long long count, double seconds)
 	rl->times = rl->count > 0 ? xcalloc(rl->count, sizeof(*rl->times)) :
 	    NULL;
 	rl->head = rl->used = 0;
+	rl->shared = NULL;
 }
 
-double
-ratelimit_wait(const struct ratelimit *rl)
+int
+ratelimit_share(struct ratelimit *rl, const char *path)
+{
+	struct ratefile *file;
+
+	if (rl->count == 0)
+		return 0;
+	if ((file = ratefile_try_open(path, (long long)rl->count,
+	    rl->seconds)) == NULL)
+		return -1;
+	ratefile_close(rl->shared);
+	rl->shared = file;
+	return 0;
+}
+
+static double
+memory_wait(const struct ratelimit *rl)
 {
 	double left;
 
@@ -26,8 +58,8 @@ ratelimit_wait(const struct ratelimit *rl)
 	return left > 0 ? left : 0;
 }
 
-void
-ratelimit_take(struct ratelimit *rl)
+static void
+memory_take(struct ratelimit *rl)
 {
 	if (rl->count == 0)
 		return;
@@ -38,6 +70,49 @@ ratelimit_take(struct ratelimit *rl)
 	}
 	rl->times[rl->head] = clock_now();
 	rl->head = (rl->head + 1) % rl->count;
+}
+
+double
+ratelimit_wait(const struct ratelimit *rl)
+{
+	double wait;
+
+	/* a file that fails is given up by the take that follows */
+	if (rl->shared != NULL && (wait = ratefile_wait(rl->shared)) >= 0)
+		return wait;
+	return memory_wait(rl);
+}
+
+void
+ratelimit_take(struct ratelimit *rl)
+{
+	if (rl->shared != NULL) {
+		if (ratefile_take(rl->shared, program_invocation_short_name) >= 0)
+			return;
+		unshare(rl);
+	}
+	memory_take(rl);
+}
+
+double
+ratelimit_try(struct ratelimit *rl)
+{
+	double wait;
+	int rc;
+
+	if (rl->shared != NULL) {
+		rc = ratefile_take(rl->shared, program_invocation_short_name);
+		if (rc > 0)
+			return 0;
+		if (rc == 0 && (wait = ratefile_wait(rl->shared)) >= 0)
+			/* the slot went between the two looks: ask again soon */
+			return wait > 0 ? wait : 0.001;
+		unshare(rl);
+	}
+	if ((wait = memory_wait(rl)) > 0)
+		return wait;
+	memory_take(rl);
+	return 0;
 }
 
 void
@@ -53,4 +128,6 @@ ratelimit_free(struct ratelimit *rl)
 {
 	free(rl->times);
 	rl->times = NULL;
+	ratefile_close(rl->shared);
+	rl->shared = NULL;
 }

@@ -1,5 +1,6 @@
 #include <err.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,4 +82,20 @@ state_dir(void)
 	if (state_dir_make() < 0)
 		err(EXIT_USAGE, "state directory '%s'", state_dir_name());
 	return state_dir_name();
+}
+
+char *
+state_file_for(const char *key, size_t len, const char *suffix)
+{
+	/* FNV-1a, 64 bits: its offset basis and prime */
+	uint64_t hash = 0xcbf29ce484222325ULL;
+	struct buf name = BUF_INIT;
+
+	for (size_t i = 0; i < len; i++) {
+		hash ^= (unsigned char)key[i];
+		hash *= 0x100000001b3ULL;
+	}
+	buf_printf(&name, "%s/%s.%016llx.%s", state_dir_name(),
+	    program_invocation_short_name, (unsigned long long)hash, suffix);
+	return name.data;
 }

@@ -19,5 +19,13 @@ const char *state_dir(void);
 int state_dir_make(void);
 /* the directory state_dir() would choose, without creating it */
 const char *state_dir_name(void);
+/*
+ * DIR/PROGRAM.HASH.SUFFIX, in the directory state_dir_name() gives:
+ * the file that every process naming the same key shares. HASH is 16
+ * hexadecimal digits of a 64-bit FNV-1a hash of the key's len bytes,
+ * so a key that is a secret (a webhook URL) is not written in the name,
+ * and 64 bits cannot give a longer secret back. Allocated.
+ */
+char *state_file_for(const char *key, size_t len, const char *suffix);
 
 #endif

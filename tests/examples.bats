@@ -126,7 +126,7 @@ security_at_most() {
 		[ "$(wc -l <"$dir/log/alerts.ndjson")" = 128 ] && break
 		sleep 0.05
 	done
-	run -0 env PATH="/usr/sbin:$PATH" logrotate -s "$dir/state" -f "$dir/logrotate.conf"
+	run -0 env PATH="/usr/sbin:$PATH" logrotate -s "$dir/logrotate.status" -f "$dir/logrotate.conf"
 	# falco-route made the new file itself when SIGHUP reopened it
 	for i in $(seq 100); do [ -e "$dir/log/alerts.ndjson" ] && break; sleep 0.05; done
 	for i in 1 2 3 4; do cat "$SAMPLES" >&7; done

@@ -5,29 +5,23 @@
  *
  * The relay (common/relay.h) reads, passes through and queues; what is
  * Slack's own is here: at most --rate messages a period, the alerts that
- * arrive in between gathered into one digest message, and the answer
- * judged as Slack means it.
+ * arrive in between gathered into one digest message (webhook.c posts
+ * it), and, for a falco-slack started for one alert, the pool that
+ * stands in for the wait (oneshot.c).
  */
-#include <cjson/cJSON.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "buf.h"
+#include "clock.h"
 #include "exitcode.h"
-#include "format.h"
-#include "http.h"
 #include "num.h"
 #include "opts.h"
 #include "out.h"
-#include "payload.h"
-#include "ratelimit.h"
 #include "reader.h"
-#include "relay.h"
-#include "select.h"
 #include "signals.h"
+#include "slack.h"
 #include "xalloc.h"
 
 static const char synopsis[] =
@@ -110,20 +104,6 @@ static const struct opt_spec options[] = {
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
-};
-
-struct config {
-	struct slack_style style;
-	struct selection select;
-	struct relay_options relay;
-	char *webhook_url;
-	const char *cacert;
-	struct format *message;
-	long long rate_count;
-	double rate_seconds;
-	size_t digest_max;
-	int retries;
-	double timeout;
 };
 
 /* ---- options ---- */
@@ -225,7 +205,9 @@ parse_option(void *ctx, int key, const char *arg)
 		    "--max-spool");
 		break;
 	case OPT_MESSAGE:
+		format_free(cf->message);
 		cf->message = message_parse(arg);
+		cf->message_text = arg;
 		break;
 	case OPT_QUEUE_BYTES:
 		cf->relay.queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
@@ -302,155 +284,27 @@ parse_options(struct config *cf, int argc, char **argv)
 
 /* ---- the sender ---- */
 
-struct sender {
-	const struct config *cf;
-	struct http_client *client;
-	char host[256];		/* the URL without its secret path, for messages */
-	struct ratelimit rate;
-	struct digest digest;
-	struct alert alert;
-};
-
-/* the answer's body without the blanks around it */
-static const char *
-answer_body(const struct http_response *resp, size_t *len)
-{
-	const char *p = resp->body != NULL ? resp->body : "";
-	size_t n = resp->body != NULL ? resp->body_len : 0;
-
-	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-		p++;
-		n--;
-	}
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
-	    p[n - 1] == '\r' || p[n - 1] == '\n'))
-		n--;
-	*len = n;
-	return p;
-}
-
 /*
- * Slack says "ok" to a good post, and a 200 alone is no proof: Slack
- * has answered errors with 200 (tests/falco-slack.bats has them), so
- * the body is checked too. Mattermost says "ok" as well,
- * Discord's /slack endpoint "ok" or nothing, Rocket.Chat
- * {"success":true}; JSON is taken as a yes unless it says "ok": false
- * (Slack's Web API errors) or "success": false (Rocket.Chat's).
+ * How long the first alert from a pipe waits to learn whether the input
+ * ends there (a falco-slack started for one alert, oneshot.c) or goes on
+ * (one that reads a stream): Falco closes the pipe right after the line.
+ * Only that first alert, and only when the input pauses after it, waits.
  */
-static int
-answer_accepted(const struct http_response *resp)
-{
-	size_t len;
-	const char *body = answer_body(resp, &len);
-	cJSON *json;
-	int accepted;
-
-	if (len == 0 || (len == 2 && memcmp(body, "ok", 2) == 0))
-		return 1;
-	if (body[0] != '{')
-		return 0;
-	json = cJSON_ParseWithLength(body, len);
-	accepted = cJSON_IsObject(json) &&
-	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "ok")) &&
-	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(json, "success"));
-	cJSON_Delete(json);
-	return accepted;
-}
-
-/* the first word of text, printable, for one line on stderr */
-static void
-first_word(const char *text, size_t len, char *word, size_t size)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len && n + 1 < size; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-			break;
-		word[n++] = c > 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	word[n] = '\0';
-}
-
-/*
- * Slack's answer is one word ("channel_not_found"); a JSON answer names
- * its error in "error" ({"ok":false,"error":"invalid_auth"})
- */
-static void
-answer_word(const struct http_response *resp, char *word, size_t size)
-{
-	size_t len;
-	const char *body = answer_body(resp, &len);
-	const cJSON *error;
-	cJSON *json;
-
-	first_word(body, len, word, size);
-	if (len == 0 || body[0] != '{')
-		return;
-	json = cJSON_ParseWithLength(body, len);
-	error = cJSON_GetObjectItemCaseSensitive(json, "error");
-	if (cJSON_IsString(error) && error->valuestring[0] != '\0')
-		first_word(error->valuestring, strlen(error->valuestring),
-		    word, size);
-	cJSON_Delete(json);
-}
-
-static void
-report_failure(struct sender *s, const struct http_response *resp)
-{
-	char word[128];
-	unsigned long n = (unsigned long)s->digest.count;
-	const char *noun = n == 1 ? "alert" : "alerts";
-
-	if (resp->status == 0) {
-		warnx("'%s': %s (%d %s): %lu %s not delivered", s->host,
-		    resp->error, resp->tries, resp->tries == 1 ? "try" : "tries",
-		    n, noun);
-		return;
-	}
-	answer_word(resp, word, sizeof(word));
-	warnx("'%s': %ld %s (%d %s): %lu %s not delivered", s->host,
-	    resp->status, word[0] != '\0' ? word : "(no reason given)",
-	    resp->tries, resp->tries == 1 ? "try" : "tries", n, noun);
-}
-
-static enum relay_outcome
-post(struct sender *s, struct relay *relay, const struct buf *payload)
-{
-	static const struct http_header headers[] = {
-		{ "Content-Type", "application/json; charset=utf-8" },
-		{ NULL, NULL }
-	};
-	struct http_request req = {
-		.method = "POST",
-		.url = s->cf->webhook_url,
-		.headers = headers,
-		.body = payload->data,
-		.body_len = payload->len,
-	};
-	struct http_response resp;
-	enum relay_outcome outcome = RELAY_SENT;
-
-	/* a 2xx that says no is final: resending cannot change the answer */
-	if (http_send(s->client, &req, &resp) != 0 || !answer_accepted(&resp)) {
-		/* once the drain time is over, one line at the end says how many */
-		if (resp.tries == 0 && relay_cancelled(relay)) {
-			outcome = RELAY_CANCELLED;
-		} else {
-			report_failure(s, &resp);
-			outcome = RELAY_FAILED;
-		}
-	}
-	http_response_free(&resp);
-	return outcome;
-}
+#define ONESHOT_GRACE 0.5
 
 static int
 gather(void *ctx, struct alert *a, const char *line, size_t len)
 {
 	struct sender *s = ctx;
 
+	if (s->mode == MODE_UNDECIDED) {
+		/* a second alert: a stream; the first leaves alone, as it would have */
+		if (s->digest.count > 0) {
+			s->mode = MODE_STREAM;
+			return 1;
+		}
+		s->first_at = clock_now();
+	}
 	/* a digest holds any number of alerts: counts for all, a few in full */
 	digest_add(&s->digest, a, line, len);
 	return 0;
@@ -461,8 +315,19 @@ static double
 due(void *ctx, int ending)
 {
 	struct sender *s = ctx;
+	double left;
 
-	(void)ending;
+	if (s->mode == MODE_UNDECIDED) {
+		/* one alert and the end: started for it, it goes to the pool */
+		if (ending) {
+			s->mode = MODE_ONESHOT;
+			return 0;
+		}
+		left = s->first_at + ONESHOT_GRACE - clock_now();
+		if (left > 0)
+			return left;
+		s->mode = MODE_STREAM;
+	}
 	return ratelimit_wait(&s->rate);
 }
 
@@ -472,18 +337,27 @@ send_message(void *ctx, struct relay *relay)
 	struct sender *s = ctx;
 	struct buf payload = BUF_INIT;
 	enum relay_outcome outcome = RELAY_SENT;
-	const char *reason;
+	double retry_after;
 
-	if (s->digest.count == 1 && alert_parse(&s->alert, s->digest.shown[0],
-	    s->digest.shown_len[0], &reason) == 0)
-		slack_payload(&s->cf->style, &s->alert, &payload);
-	else
-		slack_digest_payload(&s->cf->style, &s->digest, &payload);
+	if (s->mode == MODE_ONESHOT && oneshot_hand_over(s, s->digest.shown[0],
+	    s->digest.shown_len[0]) == 0) {
+		digest_reset(&s->digest);
+		return RELAY_SENT;
+	}
+	sender_payload(s, &payload);
 	if (s->cf->relay.dry_run) {
 		ratelimit_take(&s->rate);
 		relay_print(relay, payload.data, payload.len);
 	} else {
-		outcome = post(s, relay, &payload);
+		switch (webhook_post(s, &payload, 0, &retry_after)) {
+		case POST_DELIVERED:
+			break;
+		case POST_CANCELLED:
+			outcome = RELAY_CANCELLED;
+			break;
+		default:
+			outcome = RELAY_FAILED;
+		}
 	}
 	buf_free(&payload);
 	digest_reset(&s->digest);
@@ -493,35 +367,45 @@ send_message(void *ctx, struct relay *relay)
 static const struct relay_ops slack_ops = { gather, due, send_message };
 
 static void
-sender_init(struct sender *s, const struct config *cf, struct relay *relay)
+sender_init(struct sender *s, const struct config *cf, struct relay *relay,
+    int oneshot)
 {
-	struct http_options ho;
-
 	memset(s, 0, sizeof(*s));
 	s->cf = cf;
+	s->relay = relay;
+	s->mode = oneshot ? MODE_UNDECIDED : MODE_STREAM;
 	alert_init(&s->alert);
 	digest_init(&s->digest, cf->digest_max);
 	ratelimit_init(&s->rate, cf->rate_count, cf->rate_seconds);
 	if (cf->relay.dry_run)
 		return;
 	http_redact_url(cf->webhook_url, s->host, sizeof(s->host));
-	memset(&ho, 0, sizeof(ho));
-	ho.timeout = cf->timeout;
-	ho.retries = cf->retries;
-	ho.cacert = cf->cacert;
-	ho.cancelled = relay_cancelled;
-	ho.cancelled_ctx = relay;
-	ho.rate = &s->rate;
-	s->client = http_client_new(&ho);
+	s->client = webhook_client(s, cf->retries, relay_cancelled, relay);
 }
 
 static void
 sender_free(struct sender *s)
 {
 	http_client_free(s->client);
+	oneshot_free(s->oneshot);
 	alert_free(&s->alert);
 	digest_reset(&s->digest);
 	ratelimit_free(&s->rate);
+}
+
+/* the contract's rule: the higher status wins, 141 only if nothing else went wrong */
+static int
+worse(int a, int b)
+{
+	if (a == EXIT_PIPE && b == EXIT_OK)
+		return a;
+	if (b == EXIT_PIPE && a == EXIT_OK)
+		return b;
+	if (a == EXIT_PIPE)
+		return b;
+	if (b == EXIT_PIPE)
+		return a;
+	return a > b ? a : b;
 }
 
 int
@@ -539,9 +423,12 @@ main(int argc, char **argv)
 	http_global_init();
 	in = select_open_input(&cf.select, argv + first, argc - first);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);
-	sender_init(&sender, &cf, relay);
+	sender_init(&sender, &cf, relay,
+	    oneshot_possible(&cf, argv + first, argc - first));
 
 	status = relay_run(relay, in);
+	if (sender.oneshot != NULL)
+		status = worse(status, oneshot_finish(&sender));
 
 	relay_free(relay);
 	sender_free(&sender);
