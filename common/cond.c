@@ -138,10 +138,6 @@ put_shown(const char *s, size_t n)
 		fputc(s[i] == '\n' || s[i] == '\r' ? ' ' : s[i], stderr);
 }
 
-/*
- * A long condition (a generated one may be 100 KB) is shown only around
- * the column, with "..." for what is cut, and the caret under it.
- */
 static int
 is_operator_word(const char *w, size_t n)
 {
@@ -169,8 +165,16 @@ suggest_quotes(const char *text, size_t column)
 	size_t len = strlen(text), pos = column - 1, v, o, end;
 	const char *next_and, *next_or;
 
-	if (pos == 0 || pos > len)
-		return;
+	if (pos == 0 || pos >= len || text[pos - 1] != ' ')
+		return;		/* the error is not after a blank */
+	for (end = pos; end < len && text[end] != ' '; end++)
+		;
+	for (o = end; o < len && text[o] == ' '; o++)
+		;
+	for (v = o; v < len && text[v] != ' '; v++)
+		;
+	if (o < len && is_operator_word(text + o, v - o))
+		return;		/* a second check: an and/or is missing */
 	v = pos;
 	while (v > 0 && text[v - 1] == ' ')
 		v--;
@@ -199,6 +203,10 @@ suggest_quotes(const char *text, size_t column)
 	    end < len ? " ..." : "");
 }
 
+/*
+ * A long condition (a generated one may be 100 KB) is shown only around
+ * the column, with "..." for what is cut, and the caret under it.
+ */
 void
 cond_error_report(const char *text, const struct cond_error *error)
 {
