@@ -44,7 +44,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 	libyaml-dev libmicrohttpd-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time \
-	zsh fish bash-completion strace valgrind
+	zsh fish bash-completion strace valgrind clang libclang-rt-14-dev
 
 all: $(BINARIES) $(TEST_TOOLS)
 
@@ -95,6 +95,58 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libcommon.a
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# libFuzzer harnesses: tests/fuzz/TARGET.c, built by clang with ASan and
+# UBSan into build/fuzz/TARGET. "make fuzz" runs each for FUZZ_SECONDS,
+# "make fuzz-regress" replays the committed corpus once; both print TAP
+# (tests/fuzz/run.sh). A harness that tests a program's own file names
+# it in FUZZ_EXTRA_TARGET.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = build/fuzz
+FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/*.c)))
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon -Itests/fuzz/support \
+	$(WARNINGS) -g -O1 $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
+FUZZ_SUPPORT_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
+FUZZ_EXTRA_kubeconfig = cmd/falco-netpol/kubeconfig.c
+# the kubeconfig loader exits on bad input; its harness closes what it left open
+FUZZ_LDFLAGS_kubeconfig = -Wl,--wrap=fopen,--wrap=fclose
+
+$(FUZZ_BUILD)/.deps-ok:
+	@{ $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && \
+		command -v $(FUZZ_CC) >/dev/null; } || $(MAKE) --no-print-directory deps
+	@mkdir -p $(@D) && touch $@
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libcommon.a: $(patsubst common/%.c,$(FUZZ_BUILD)/obj/common/%.o,$(wildcard common/*.c))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define fuzz_rules
+$(FUZZ_BUILD)/obj/tests/fuzz/$(1).o: FUZZ_CFLAGS += $(addprefix -I,$(dir $(FUZZ_EXTRA_$(1))))
+$(FUZZ_BUILD)/$(1): $(FUZZ_BUILD)/obj/tests/fuzz/$(1).o \
+    $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_EXTRA_$(1))) \
+    $(FUZZ_SUPPORT_OBJS) $(FUZZ_BUILD)/libcommon.a
+	$$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer $$(FUZZ_LDFLAGS_$(1)) \
+		-o $$@ $$^ $$(PKG_LIBS) -pthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-regress: fuzz-build
+	@sh tests/fuzz/run.sh regress 0 $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 # The tests and the demo need more than the build does (bats, python3,
 # openssl, jq ...): make sure of all of it first; it costs a dpkg query.
 check: deps
@@ -135,4 +187,5 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench lint-man install uninstall clean
+.PHONY: all deps check demo bench lint-man install uninstall clean \
+	fuzz fuzz-build fuzz-regress
