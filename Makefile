@@ -13,6 +13,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BATS ?= bats
 BATS_FLAGS ?=
+TESTS ?= tests
 
 PKGS = libcjson libcurl yaml-0.1 libmicrohttpd
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -149,9 +150,25 @@ fuzz-regress: fuzz-build
 
 # The tests and the demo need more than the build does (bats, python3,
 # openssl, jq ...): make sure of all of it first; it costs a dpkg query.
+# VALGRIND=1: every program and test tool the tests run goes through
+# valgrind memcheck (tests/valgrind/); errors and definite leaks fail.
+VALGRIND_DIR = $(BUILD)/valgrind
+
 check: deps
 	@$(MAKE) --no-print-directory -s all
-	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) tests
+ifeq ($(VALGRIND),1)
+ifeq ($(SANITIZE),1)
+	$(error VALGRIND=1 and SANITIZE=1 do not go together)
+endif
+	@sh tests/valgrind/wrap.sh $(abspath $(BUILD)) $(abspath $(VALGRIND_DIR))
+	FALCO_PIPES_BUILD=$(abspath $(BUILD)) \
+	FALCO_PIPES_WRAPPERS=$(abspath $(VALGRIND_DIR)) \
+		$(BATS) $(BATS_FLAGS) $(TESTS); \
+	status=$$?; sh tests/valgrind/report.sh $(VALGRIND_DIR) || status=1; \
+	exit $$status
+else
+	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) $(TESTS)
+endif
 
 demo: deps
 	@$(MAKE) --no-print-directory -s all
