@@ -15,7 +15,7 @@ BATS ?= bats
 BATS_FLAGS ?=
 TESTS ?= tests
 
-PKGS = libcjson libcurl yaml-0.1 libmicrohttpd
+PKGS = libcjson libcurl yaml-0.1 libmicrohttpd libseccomp
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 FP_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon $(WARNINGS)
@@ -43,7 +43,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Debian packages needed to build, test, benchmark and run the demo.
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev libmicrohttpd-dev bats bats-assert bats-support \
+	libyaml-dev libmicrohttpd-dev libseccomp-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time \
 	zsh fish bash-completion strace valgrind clang libclang-rt-14-dev
 

@@ -5,6 +5,9 @@
 # in PATH (FALCO_PIPES_WRAPPERS), so the tests, which call programs by
 # name, run them all under valgrind without a change.
 #
+# --vgdb=no: no gdb server, whose pipes and polling a program in its
+# sandbox (common/sandbox.h) may not touch.
+#
 # A memory error or a definite leak makes the program exit with status
 # 99 (no program of the toolkit uses it) and leaves a report in
 # DIR/log/PID.log; report.sh prints those after the suite and fails.
@@ -23,7 +26,7 @@ for real in "$build"/falco-* "$build"/tests/*; do
 	exec valgrind --quiet --tool=memcheck --error-exitcode=99 \\
 		--leak-check=full --show-leak-kinds=definite \\
 		--errors-for-leak-kinds=definite --num-callers=40 \\
-		--child-silent-after-fork=yes \\
+		--child-silent-after-fork=yes --vgdb=no \\
 		--suppressions="$here/falco-pipes.supp" \\
 		--log-file="$dir/log/$name.%p.log" "$real" "\$@"
 	WRAPPER
