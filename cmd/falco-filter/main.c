@@ -19,6 +19,7 @@
 #include "opts.h"
 #include "out.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "throttle.h"
 #include "version.h"
 #include "xalloc.h"
@@ -29,7 +30,8 @@ enum {
 	OPT_THROTTLE_KEYS,
 	OPT_STRICT,
 	OPT_MAX_LINE_BYTES,
-	OPT_CHECK
+	OPT_CHECK,
+	OPT_NO_SANDBOX
 };
 
 static const char synopsis[] =
@@ -73,6 +75,8 @@ static const struct opt_spec options[] = {
 	    "print a JSON object of those comma-separated fields" },
 	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "N",
 	    "skip longer lines with a warning (default 1M)" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	    "do not confine the loop with seccomp (for debugging)" },
 	{ "strict", OPT_STRICT, no_argument, NULL,
 	    "a bad line is fatal (exit 2)" },
 	{ "throttle", OPT_THROTTLE, required_argument, "FIELDS:DURATION",
@@ -93,7 +97,7 @@ struct config {
 	struct strings throttle_fields;
 	const char *output;
 	int min_severity;	/* -1: any */
-	int invert, count_only, quiet, no_messages, strict, check;
+	int invert, count_only, quiet, no_messages, strict, check, no_sandbox;
 	unsigned long long max_count;	/* 0: no limit */
 	double throttle_seconds;
 	size_t throttle_keys;
@@ -213,6 +217,9 @@ parse_options(int argc, char **argv, struct config *c)
 			break;
 		case OPT_MAX_LINE_BYTES:
 			c->max_line = reader_max_line_option(optarg);
+			break;
+		case OPT_NO_SANDBOX:
+			c->no_sandbox = 1;
 			break;
 		case OPT_STRICT:
 			c->strict = 1;
@@ -420,6 +427,14 @@ run(struct filter *f, struct reader *r)
 	}
 }
 
+/* once the inputs are open, a filter only reads, computes and writes */
+static void
+enter_sandbox(void *unused)
+{
+	(void)unused;
+	sandbox_enter_or_exit(SANDBOX_FILTER);
+}
+
 static void
 strings_free(struct strings *s, int owned)
 {
@@ -484,6 +499,8 @@ main(int argc, char **argv)
 	reader_set_quiet(r, c.no_messages);
 	reader_set_strict(r, c.strict);
 	reader_on_wait(r, reader_flush_output, r);
+	if (!c.no_sandbox)
+		reader_on_last_open(r, enter_sandbox, NULL);
 	run(&f, r);
 
 	f.bad_lines += reader_long_lines(r);
