@@ -102,7 +102,9 @@ static const char *const sanitizer_calls[] = {
 #endif
 
 /*
- * The helpers below return 0 or libseccomp's -errno. A name this
+ * The helpers below return 0 or libseccomp's -errno. An SCMP_CMP_EQ
+ * comparison takes a second datum it ignores: 0, so that every field
+ * of the struct is given. A name this
  * architecture lacks is skipped; a rule already there is no error.
  */
 static int
@@ -132,7 +134,7 @@ static int
 self_signals(scmp_filter_ctx ctx)
 {
 	struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ,
-	    (scmp_datum_t)getpid());
+	    (scmp_datum_t)getpid(), 0);
 	int rc;
 
 	if ((rc = rule(ctx, SCMP_ACT_ALLOW, "tgkill", 1, &self)) != 0)
@@ -149,7 +151,8 @@ terminal_ioctls(scmp_filter_ctx ctx, int sender)
 	int rc = 0;
 
 	for (i = 0; i < n && rc == 0; i++) {
-		struct scmp_arg_cmp request = SCMP_A1(SCMP_CMP_EQ, requests[i]);
+		struct scmp_arg_cmp request = SCMP_A1(SCMP_CMP_EQ,
+		    requests[i], 0);
 
 		rc = rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &request);
 	}
@@ -175,7 +178,7 @@ sockets(scmp_filter_ctx ctx)
 
 	for (i = 0; i < sizeof(domains) / sizeof(domains[0]) && rc == 0; i++) {
 		struct scmp_arg_cmp domain = SCMP_A0(SCMP_CMP_EQ,
-		    (scmp_datum_t)domains[i]);
+		    (scmp_datum_t)domains[i], 0);
 
 		rc = rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &domain);
 	}
@@ -232,7 +235,7 @@ ptrace_rules(scmp_filter_ctx ctx, enum sandbox_profile profile)
 
 	for (i = 0; i < n && rc == 0; i++) {
 		struct scmp_arg_cmp request = SCMP_A0(SCMP_CMP_EQ,
-		    (scmp_datum_t)requests[i]);
+		    (scmp_datum_t)requests[i], 0);
 
 		rc = rule(ctx, action, "ptrace", 1, &request);
 	}
