@@ -98,8 +98,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libcommon.a
 
 # libFuzzer harnesses: tests/fuzz/TARGET.c, built by clang with ASan and
 # UBSan into build/fuzz/TARGET. "make fuzz" runs each for FUZZ_SECONDS,
-# "make fuzz-regress" replays the committed corpus once; both print TAP
-# (tests/fuzz/run.sh). A harness that tests a program's own file names
+# "make fuzz-regress" replays the committed inputs once, "make fuzz-ci"
+# does both briefly; all print TAP (tests/fuzz/run.sh). A harness that tests a program's own file names
 # it in FUZZ_EXTRA_TARGET.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
@@ -147,6 +147,11 @@ fuzz: fuzz-build
 
 fuzz-regress: fuzz-build
 	@sh tests/fuzz/run.sh regress 0 $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# what .ci/run does: replay, then fuzz each target briefly
+FUZZ_CI_SECONDS ?= 10
+fuzz-ci: fuzz-build
+	@sh tests/fuzz/run.sh ci $(FUZZ_CI_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 # The tests and the demo need more than the build does (bats, python3,
 # openssl, jq ...): make sure of all of it first; it costs a dpkg query.
@@ -205,4 +210,4 @@ clean:
 	rm -rf build
 
 .PHONY: all deps check demo bench lint-man install uninstall clean \
-	fuzz fuzz-build fuzz-regress
+	fuzz fuzz-build fuzz-ci fuzz-regress

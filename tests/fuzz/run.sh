@@ -2,14 +2,16 @@
 # run.sh: run the libFuzzer harnesses built in DIR, one TAP line each.
 #
 #   run.sh fuzz SECONDS DIR TARGET...     fuzz each target for SECONDS
-#   run.sh regress 0 DIR TARGET...        replay tests/fuzz/corpus/TARGET
-#                                         and tests/fuzz/regress/TARGET once
+#   run.sh regress 0 DIR TARGET...        replay each target's committed
+#                                         inputs once
+#   run.sh ci SECONDS DIR TARGET...       both, one line per target
 #
-# Fuzzing starts from the committed seeds (tests/fuzz/corpus/TARGET)
-# and what earlier runs found (DIR/corpus/TARGET, not in git); a crash,
-# leak, timeout or sanitizer report fails the target, its input is kept
-# as DIR/artifacts/TARGET-*, and its log is DIR/log/TARGET.log.
-# Exit status 1 when any target failed.
+# The committed inputs are the seeds (tests/fuzz/corpus/TARGET) and the
+# inputs of past findings (tests/fuzz/regress/TARGET). Fuzzing starts
+# from the seeds and what earlier runs found (DIR/corpus/TARGET, not in
+# git). A crash, leak, timeout, memory blow-up or sanitizer report fails
+# the target; the input is kept as DIR/artifacts/TARGET-*, the log is
+# DIR/log/TARGET.log. Exit status 1 when any target failed.
 set -u
 mode=$1 seconds=$2 dir=$3
 shift 3
@@ -22,43 +24,79 @@ export TMPDIR
 UBSAN_OPTIONS=print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
 export UBSAN_OPTIONS
 
+# the same limits for every run: 10 s for one input, 2 GB of memory
+limits() {
+	echo "-timeout=10 -rss_limit_mb=2048 -artifact_prefix=$dir/artifacts/$1-"
+}
+
+# regress TARGET: replay its committed inputs; prints their number
+regress() {
+	files=$(find "$here/corpus/$1" "$here/regress/$1" -type f 2>/dev/null |
+		sort)
+	echo "$files" | grep -c .
+	# with no file operand libFuzzer would fuzz, not replay
+	[ -n "$files" ] || return 0
+	# shellcheck disable=SC2046,SC2086
+	"$dir/$1" $(limits "$1") $files </dev/null >"$dir/log/$1.log" 2>&1
+}
+
+# fuzz TARGET: fuzz it for $seconds; prints the number of runs
+fuzz() {
+	dict=
+	[ -f "$here/$1.dict" ] && dict=-dict=$here/$1.dict
+	mkdir -p "$dir/corpus/$1"
+	# stdin is /dev/null: a harness that opens a path the fuzzer
+	# wrote (/dev/stdin) must not wait for a terminal
+	# shellcheck disable=SC2046,SC2086
+	"$dir/$1" -max_total_time="$seconds" -print_final_stats=1 \
+		$(limits "$1") $dict "$dir/corpus/$1" "$here/corpus/$1" \
+		</dev/null >>"$dir/log/$1.log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' \
+		"$dir/log/$1.log")
+	echo "${runs:-0}"
+	return "$rc"
+}
+
 echo "1..$#"
 n=0 failed=0
 for t in "$@"; do
 	n=$((n + 1))
-	log=$dir/log/$t.log
-	dict=
-	[ -f "$here/$t.dict" ] && dict=-dict=$here/$t.dict
+	: >"$dir/log/$t.log"
 	start=$(date +%s)
-	if [ "$mode" = fuzz ]; then
-		mkdir -p "$dir/corpus/$t"
-		# stdin is /dev/null: a harness that opens a path the fuzzer
-		# wrote (/dev/stdin) must not wait for a terminal
-		"$dir/$t" -max_total_time="$seconds" -timeout=10 \
-			-rss_limit_mb=2048 -print_final_stats=1 \
-			-artifact_prefix="$dir/artifacts/$t-" $dict \
-			"$dir/corpus/$t" "$here/corpus/$t" \
-			</dev/null >"$log" 2>&1
+	case $mode in
+	regress)
+		inputs=$(regress "$t")
 		rc=$?
-		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-		what="fuzz $t: $(($(date +%s) - start)) s, ${runs:-0} runs"
-	else
-		files=$(find "$here/corpus/$t" "$here/regress/$t" -type f \
-			2>/dev/null | sort)
-		# shellcheck disable=SC2086
-		"$dir/$t" -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix="$dir/artifacts/$t-" $files \
-			</dev/null >"$log" 2>&1
+		what="fuzz-regress $t: $inputs inputs"
+		;;
+	fuzz)
+		runs=$(fuzz "$t")
 		rc=$?
-		what="fuzz-regress $t: $(echo "$files" | grep -c .) inputs"
-	fi
+		what="fuzz $t: $(($(date +%s) - start)) s, $runs runs"
+		;;
+	ci)
+		inputs=$(regress "$t")
+		rc=$?
+		runs=0
+		if [ "$rc" = 0 ]; then
+			runs=$(fuzz "$t")
+			rc=$?
+		fi
+		what="fuzz $t: $inputs inputs replayed, $runs runs in $(($(date +%s) - start)) s"
+		;;
+	*)
+		echo "run.sh: unknown mode '$mode'" >&2
+		exit 2
+		;;
+	esac
 	if [ "$rc" = 0 ]; then
 		echo "ok $n - $what"
 		continue
 	fi
 	failed=$((failed + 1))
-	echo "not ok $n - $what: status $rc, log $log"
+	echo "not ok $n - $what: status $rc, log $dir/log/$t.log"
 	grep -E '^(==[0-9]+==|SUMMARY|.*property broken|artifact_prefix|Test unit written|.*runtime error)' \
-		"$log" | head -20 | sed 's/^/# /'
+		"$dir/log/$t.log" | head -20 | sed 's/^/# /'
 done
 [ "$failed" = 0 ]
