@@ -5,6 +5,11 @@
 # in PATH (FALCO_PIPES_WRAPPERS), so the tests, which call programs by
 # name, run them all under valgrind without a change.
 #
+# valgrind is given the program's name and finds it in PATH, the real
+# program's directory first: the program's argv[0], which getopt puts in
+# its messages, is then its name as in a run without valgrind (commands
+# the program itself runs find the real programs, unwrapped).
+#
 # --vgdb=no: no gdb server, whose pipes and polling a program in its
 # sandbox (common/sandbox.h) may not touch.
 #
@@ -23,12 +28,13 @@ for real in "$build"/falco-* "$build"/tests/*; do
 	cat >"$dir/$name" <<-WRAPPER
 	#!/bin/sh
 	# made by tests/valgrind/wrap.sh: $name under valgrind memcheck
-	exec valgrind --quiet --tool=memcheck --error-exitcode=99 \\
+	PATH="$(dirname "$real"):\$PATH" exec valgrind --quiet \\
+		--tool=memcheck --error-exitcode=99 \\
 		--leak-check=full --show-leak-kinds=definite \\
 		--errors-for-leak-kinds=definite --num-callers=40 \\
 		--child-silent-after-fork=yes --vgdb=no \\
 		--suppressions="$here/falco-pipes.supp" \\
-		--log-file="$dir/log/$name.%p.log" "$real" "\$@"
+		--log-file="$dir/log/$name.%p.log" "$name" "\$@"
 	WRAPPER
 	chmod +x "$dir/$name"
 done
