@@ -47,6 +47,7 @@ static const char *const loop_calls[] = {
 	"close", "lseek", "fstat", "fcntl", "poll", "ppoll", "select",
 	"pselect6", "brk", "mmap", "munmap", "mremap", "mprotect",
 	"madvise", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+	"rt_sigtimedwait", "rt_sigsuspend", "rt_sigpending", "pause",
 	"sigaltstack", "restart_syscall", "getpid", "gettid", "getuid",
 	"geteuid", "getgid", "getegid", "exit", "exit_group",
 	"clock_gettime", "clock_getres", "gettimeofday", "time",
