@@ -95,7 +95,7 @@ static const char *const spawn_denied_calls[] = {
 };
 
 #ifdef SANDBOX_ASAN
-/* LeakSanitizer at exit: a tracer clone (CLONE_VM) that ptraces us */
+/* LeakSanitizer at exit (see sanitizer_rules) */
 static const char *const sanitizer_calls[] = {
 	"getdents", "getdents64", "readlink", "readlinkat", "wait4",
 	"prctl", "getppid", NULL
@@ -103,10 +103,10 @@ static const char *const sanitizer_calls[] = {
 #endif
 
 /*
- * The helpers below return 0 or libseccomp's -errno. An SCMP_CMP_EQ
- * comparison takes a second datum it ignores: 0, so that every field
- * of the struct is given. A name this
- * architecture lacks is skipped; a rule already there is no error.
+ * The helpers below return 0 or libseccomp's -errno. A name this
+ * architecture lacks is skipped; a rule already there is no error. An
+ * SCMP_CMP_EQ comparison is given the second datum it ignores, 0, so
+ * that every field of the struct is set.
  */
 static int
 rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
@@ -317,10 +317,11 @@ sandbox_enter(enum sandbox_profile profile)
 	}
 	/* the kernel's own errno when it refuses, not ECANCELED */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	/* without seccomp(2) libseccomp cannot tell if the kernel kills processes */
+	/* through prctl, libseccomp cannot tell if processes can be killed */
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-		    RUNNING_ON_VALGRIND ? SCMP_ACT_KILL : SCMP_ACT_KILL_PROCESS);
+		    RUNNING_ON_VALGRIND ? SCMP_ACT_KILL :
+		    SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = profile_rules(ctx, profile);
 	if (rc == 0)

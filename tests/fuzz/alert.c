@@ -73,7 +73,8 @@ check_value(const struct json_value *v)
 	if (v->type == JSON_STRING) {
 		const char *s = json_string(v, &scratch, &len);
 
-		FUZZ_ASSERT(len == text.len && memcmp(s, buf_str(&text), len) == 0);
+		FUZZ_ASSERT(len == text.len &&
+		    memcmp(s, buf_str(&text), len) == 0);
 		FUZZ_ASSERT(json_string_equals(v, s, len));
 	}
 	while (json_array_next(v, &pos, &elem)) {
@@ -82,7 +83,8 @@ check_value(const struct json_value *v)
 		count++;
 	}
 	if (v->type == JSON_ARRAY && v->raw_len > 2)
-		FUZZ_ASSERT(count > 0 || memchr(v->raw, ',', v->raw_len) == NULL);
+		FUZZ_ASSERT(count > 0 ||
+		    memchr(v->raw, ',', v->raw_len) == NULL);
 	check_compact(v);
 	buf_free(&scratch);
 	buf_free(&text);
@@ -138,7 +140,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_members(&a, a.top, a.ntop, 1);
 	check_members(&a, a.fields, a.nfields, 0);
 	for (size_t i = 0; names[i] != NULL; i++) {
-		struct json_value v = alert_field(&a, names[i], strlen(names[i]));
+		struct json_value v = alert_field(&a, names[i],
+		    strlen(names[i]));
 		struct buf text = BUF_INIT;
 		const char *s;
 

@@ -60,7 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cond *c, *not_c;
 
 	if ((c = cond_parse(text, lists, &error)) == NULL) {
-		FUZZ_ASSERT(error.column >= 1 && error.column <= strlen(text) + 1);
+		FUZZ_ASSERT(error.column >= 1 &&
+		    error.column <= strlen(text) + 1);
 		FUZZ_ASSERT(error.message[0] != '\0');
 		free(text);
 		return 0;
@@ -73,7 +74,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int yes = cond_eval(c, &alerts[i]);
 
 		FUZZ_ASSERT(yes == 0 || yes == 1);
-		FUZZ_ASSERT(not_c == NULL || cond_eval(not_c, &alerts[i]) == !yes);
+		FUZZ_ASSERT(not_c == NULL ||
+		    cond_eval(not_c, &alerts[i]) == !yes);
 	}
 	cond_free(not_c);
 	cond_free(c);

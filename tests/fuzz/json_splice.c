@@ -30,16 +30,19 @@ check(const char *line, size_t len, const char *key, const char *value)
 	alert_init(&after);
 	if (alert_parse(&before, line, len, &reason) == 0) {
 		const char *brace = memrchr(line, '}', len);
+		size_t head = (size_t)(brace - line), tail = len - head;
 
-		FUZZ_ASSERT(alert_parse(&after, out.data, out.len, &reason) == 0);
+		FUZZ_ASSERT(alert_parse(&after, out.data, out.len,
+		    &reason) == 0);
 		FUZZ_ASSERT(after.ntop == before.ntop + 1);
 		last = &after.top[after.ntop - 1];
 		FUZZ_ASSERT(json_string_equals(&last->key, key, strlen(key)));
 		FUZZ_ASSERT(last->value.raw_len == strlen(value) &&
 		    memcmp(last->value.raw, value, strlen(value)) == 0);
-		FUZZ_ASSERT(memcmp(out.data, line, (size_t)(brace - line)) == 0);
-		FUZZ_ASSERT(memcmp(out.data + out.len - (len - (size_t)(brace - line)),
-		    brace, len - (size_t)(brace - line)) == 0);
+		/* the line up to its brace, then the member, then the rest */
+		FUZZ_ASSERT(memcmp(out.data, line, head) == 0);
+		FUZZ_ASSERT(memcmp(out.data + out.len - tail, brace,
+		    tail) == 0);
 	}
 	alert_free(&after);
 	alert_free(&before);

@@ -74,8 +74,10 @@ check_text(const char *s, size_t n)
 			slack_text(&out, s, n, limits[i], mattermost);
 			FUZZ_ASSERT(utf8_runes(buf_str(&out), out.len) <=
 			    limits[i]);
-			FUZZ_ASSERT(memchr(buf_str(&out), '<', out.len) == NULL);
-			FUZZ_ASSERT(memchr(buf_str(&out), '>', out.len) == NULL);
+			FUZZ_ASSERT(memchr(buf_str(&out), '<',
+			    out.len) == NULL);
+			FUZZ_ASSERT(memchr(buf_str(&out), '>',
+			    out.len) == NULL);
 		}
 	buf_free(&out);
 }
@@ -90,41 +92,73 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return message == NULL;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* every style: each --format, with and without --mattermost and --message */
+static void
+check_styles(struct alert *a)
 {
-	const char *line = (const char *)data;
 	struct slack_style style = {
 		"#alerts", "Falco", ":falco:", NULL, "falco-pipes",
 		SLACK_FORMAT_ALL, NULL, 0
 	};
 	struct buf out = BUF_INIT;
-	struct digest d;
-	struct alert a;
-	const char *reason;
 
-	check_text(line, size);
-	alert_init(&a);
-	if (alert_parse(&a, line, size, &reason) < 0) {
-		alert_free(&a);
-		return 0;
-	}
 	for (int i = 0; i < 12; i++) {
 		style.format = (enum slack_format)(i % 3);
 		style.mattermost = i / 3 % 2;
 		style.message = i / 6 ? message : NULL;
 		buf_reset(&out);
-		slack_payload(&style, &a, &out);
+		slack_payload(&style, a, &out);
 		check_payload(&out);
 	}
-	digest_init(&d, 2);
-	digest_add(&d, &a, line, size);
-	digest_add(&d, &a, line, size);
-	digest_add(&d, &a, line, size);
-	buf_reset(&out);
-	slack_digest_payload(&style, &d, &out);
-	check_payload(&out);
-	digest_reset(&d);
+	buf_free(&out);
+}
+
+/*
+ * The input is the text of slack_text, and its lines are alerts: the
+ * first one in every style, all of them in two digests (one that shows
+ * two alerts in full, one that shows as many as Slack allows), with
+ * more than DIGEST_GROUPS_MAX rules when the fuzzer writes enough.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data, *end = text + size, *line;
+	struct slack_style style = {
+		NULL, NULL, NULL, "https://falco.example/icon.png", NULL,
+		SLACK_FORMAT_ALL, NULL, 1
+	};
+	struct digest few, many;
+	struct buf out = BUF_INIT;
+	struct alert a;
+	const char *reason;
+	int first = 1;
+
+	check_text(text, size);
+	digest_init(&few, 2);
+	digest_init(&many, DIGEST_SHOWN_MAX);
+	alert_init(&a);
+	for (line = text; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len = (size_t)((nl != NULL ? nl : end) - line);
+
+		if (alert_parse(&a, line, len, &reason) == 0) {
+			if (first)
+				check_styles(&a);
+			first = 0;
+			digest_add(&few, &a, line, len);
+			digest_add(&many, &a, line, len);
+		}
+		line += len + 1;
+	}
+	if (many.count > 0) {
+		slack_digest_payload(&style, &few, &out);
+		check_payload(&out);
+		buf_reset(&out);
+		slack_digest_payload(&style, &many, &out);
+		check_payload(&out);
+	}
+	digest_reset(&few);
+	digest_reset(&many);
 	alert_free(&a);
 	buf_free(&out);
 	return 0;
