@@ -160,6 +160,25 @@ terminal_ioctls(scmp_filter_ctx ctx, int sender)
 	return rc;
 }
 
+/* following a file: stat(2) by name, opening for reading only */
+static int
+read_only_files(scmp_filter_ctx ctx)
+{
+	static const char *const stats[] = {
+		"stat", "lstat", "newfstatat", "statx", NULL
+	};
+	struct scmp_arg_cmp openat_read = SCMP_A2(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY);
+	struct scmp_arg_cmp open_read = SCMP_A1(SCMP_CMP_MASKED_EQ,
+	    O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY);
+	int rc;
+
+	if ((rc = rules(ctx, SCMP_ACT_ALLOW, stats)) != 0 ||
+	    (rc = rule(ctx, SCMP_ACT_ALLOW, "openat", 1, &openat_read)) != 0)
+		return rc;
+	return rule(ctx, SCMP_ACT_ALLOW, "open", 1, &open_read);
+}
+
 /* only fstat(2) of an open descriptor: newfstatat with AT_EMPTY_PATH */
 static int
 descriptor_stat(scmp_filter_ctx ctx)
@@ -292,6 +311,8 @@ profile_rules(scmp_filter_ctx ctx, enum sandbox_profile profile)
 		return rc;
 	if (profile == SANDBOX_FILTER)
 		return descriptor_stat(ctx);
+	if (profile == SANDBOX_FOLLOW)
+		return read_only_files(ctx);
 	if ((rc = rules(ctx, SCMP_ACT_ALLOW, network_calls)) != 0 ||
 	    (rc = sockets(ctx)) != 0)
 		return rc;

@@ -31,6 +31,12 @@ enum sandbox_profile {
 	 */
 	SANDBOX_FILTER,
 	/*
+	 * A filter that follows its files as tail -F does: the filter's
+	 * calls, plus stat(2) by name and opening for reading only (never
+	 * creating, truncating or writing), to reopen a rotated file.
+	 */
+	SANDBOX_FOLLOW,
+	/*
 	 * A sender: the filter's calls, plus files (open, rename, unlink,
 	 * mkdir, fsync: spools, dead letters, CA bundles), sockets (TCP,
 	 * UDP, Unix and netlink for the resolver; listening too) and

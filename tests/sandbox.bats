@@ -18,10 +18,11 @@ confinement() {
 }
 
 @test "without a profile the driver's calls all succeed, so a refusal below is the filter's" {
-	run -0 sandbox-try none status open create stat socket thread fork ptrace signal write exec
+	run -0 sandbox-try none status open open-write create stat socket thread fork ptrace signal write exec
 	assert_output "NoNewPrivs: 0
 Seccomp: 0
 open: ok
+open-write: ok
 create: ok
 stat: ok
 socket: ok
@@ -40,8 +41,9 @@ Seccomp: 2"
 }
 
 @test "the filter profile refuses files, sockets, threads, processes and ptrace, and lets the loop write and signal itself" {
-	run -0 sandbox-try filter open create stat socket thread fork ptrace signal write
+	run -0 sandbox-try filter open open-write create stat socket thread fork ptrace signal write
 	assert_output "open: EPERM
+open-write: EPERM
 create: EPERM
 stat: EPERM
 socket: EPERM
@@ -55,6 +57,29 @@ write: ok"
 @test "the filter profile refuses exec" {
 	skip_exec_under_valgrind
 	run -0 sandbox-try filter exec write
+	assert_output "exec: EPERM
+write: ok"
+}
+
+@test "the follow profile also allows stat and opening for reading, and nothing else the filter profile refuses" {
+	run -0 sandbox-try follow status open stat open-write create socket thread fork ptrace signal write
+	assert_output "NoNewPrivs: 1
+Seccomp: 2
+open: ok
+stat: ok
+open-write: EPERM
+create: EPERM
+socket: EPERM
+thread: EPERM
+fork: EPERM
+ptrace: EPERM
+signal: ok
+write: ok"
+}
+
+@test "the follow profile refuses exec" {
+	skip_exec_under_valgrind
+	run -0 sandbox-try follow exec write
 	assert_output "exec: EPERM
 write: ok"
 }

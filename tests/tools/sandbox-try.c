@@ -3,9 +3,9 @@
  *
  *   sandbox-try PROFILE CALL...
  *
- * Enters the sandbox PROFILE (filter, network, spawn, or none), then
- * tries each CALL and prints "CALL: ok" or "CALL: ERRNO" (EPERM when
- * the filter refused it). A call is made so that the kernel, once the
+ * Enters the sandbox PROFILE (filter, follow, network, spawn, or none),
+ * then tries each CALL and prints "CALL: ok" or "CALL: ERRNO" (EPERM
+ * when the filter refused it). A call is made so that the kernel, once the
  * filter lets it through, fails it harmlessly or undoes it: ptrace
  * peeks at a process it does not trace (ESRCH), fork's child exits at
  * once. exec, when allowed, runs echo to print "exec: ok", which ends
@@ -37,6 +37,17 @@ static int
 try_open(void)
 {
 	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int
+try_open_write(void)
+{
+	int fd = open("/dev/null", O_WRONLY);
 
 	if (fd < 0)
 		return errno;
@@ -170,7 +181,8 @@ static const struct {
 	const char *name;
 	int (*try)(void);
 } calls[] = {
-	{ "open", try_open }, { "create", try_create }, { "exec", try_exec },
+	{ "open", try_open }, { "open-write", try_open_write },
+	{ "create", try_create }, { "exec", try_exec },
 	{ "fork", try_fork }, { "thread", try_thread },
 	{ "socket", try_socket }, { "stat", try_stat },
 	{ "ptrace", try_ptrace }, { "signal", try_signal },
@@ -180,7 +192,7 @@ static const struct {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sandbox-try filter|network|spawn|none "
+	fprintf(stderr, "usage: sandbox-try filter|follow|network|spawn|none "
 	    "CALL...\n");
 	exit(2);
 }
@@ -188,12 +200,15 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	static const char *const profiles[] = { "filter", "network", "spawn" };
+	/* in the order of enum sandbox_profile */
+	static const char *const profiles[] = {
+		"filter", "follow", "network", "spawn"
+	};
 	int profile = -1, i, k, rc;
 
 	if (argc < 2)
 		usage();
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		if (strcmp(argv[1], profiles[k]) == 0)
 			profile = k;
 	if (profile < 0 && strcmp(argv[1], "none") != 0)
