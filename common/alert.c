@@ -468,8 +468,8 @@ json_string_equals(const struct json_value *v, const char *s, size_t n)
 	}
 }
 
-static int
-is_top_level_name(const char *name, size_t len)
+int
+alert_is_top_level_name(const char *name, size_t len)
 {
 	size_t i;
 
@@ -480,25 +480,116 @@ is_top_level_name(const char *name, size_t len)
 	return 0;
 }
 
+static struct json_value
+member_find(const struct json_member *m, size_t n, const char *name,
+    size_t name_len)
+{
+	struct json_value absent = { JSON_ABSENT, NULL, 0 };
+	size_t i;
+
+	/* a null member is found, and then reads as absent (alert_field) */
+	for (i = 0; i < n; i++)
+		if (json_string_equals(&m[i].key, name, name_len))
+			return m[i].value;
+	return absent;
+}
+
+static struct json_value
+present(struct json_value v)
+{
+	if (v.type == JSON_NULL)
+		v.type = JSON_ABSENT;
+	return v;
+}
+
+int
+json_object_next(const struct json_value *object, size_t *pos,
+    struct json_member *member)
+{
+	struct scan s;
+
+	if (object->type != JSON_OBJECT)
+		return 0;
+	s.alert = NULL;
+	s.start = object->raw;
+	s.end = object->raw + object->raw_len - 1;	/* before '}' */
+	s.p = object->raw + (*pos == 0 ? 1 : *pos);
+	s.error = NULL;
+	s.depth = 0;
+	skip_space(&s);
+	if (s.p < s.end && *s.p == ',')
+		s.p++;
+	skip_space(&s);
+	if (s.p >= s.end || scan_string(&s, &member->key) < 0)
+		return 0;
+	skip_space(&s);
+	if (s.p >= s.end || *s.p != ':')
+		return 0;
+	s.p++;
+	skip_space(&s);
+	if (scan_value(&s, &member->value) < 0)
+		return 0;
+	*pos = (size_t)(s.p - object->raw);
+	return 1;
+}
+
+/* the member of an object named key, JSON_ABSENT if none */
+static struct json_value
+object_member(const struct json_value *object, const char *key, size_t len)
+{
+	struct json_value absent = { JSON_ABSENT, NULL, 0 };
+	struct json_member m;
+	size_t pos = 0;
+
+	while (json_object_next(object, &pos, &m))
+		if (json_string_equals(&m.key, key, len))
+			return m.value;
+	return absent;
+}
+
+/*
+ * A name that is no key of output_fields, read as a path from the top
+ * level: "falco_netpol.action" is member "action" of the top-level
+ * object "falco_netpol". A bracketed name is never a path.
+ */
+static struct json_value
+path_find(const struct alert *a, const char *name, size_t name_len)
+{
+	const char *dot = memchr(name, '.', name_len);
+	const char *end = name + name_len;
+	size_t n = dot != NULL ? (size_t)(dot - name) : name_len;
+	struct json_value v;
+
+	if (memchr(name, '[', name_len) != NULL) {
+		v.type = JSON_ABSENT;
+		v.raw = NULL;
+		v.raw_len = 0;
+		return v;
+	}
+	v = member_find(a->top, a->ntop, name, n);
+	while (dot != NULL && v.type == JSON_OBJECT) {
+		const char *segment = dot + 1;
+
+		dot = memchr(segment, '.', (size_t)(end - segment));
+		n = (size_t)((dot != NULL ? dot : end) - segment);
+		v = object_member(&v, segment, n);
+	}
+	if (dot != NULL)
+		v.type = JSON_ABSENT;
+	return present(v);
+}
+
 struct json_value
 alert_field(const struct alert *a, const char *name, size_t name_len)
 {
-	const struct json_member *m = a->fields;
-	size_t i, n = a->nfields;
-	struct json_value absent = { JSON_ABSENT, NULL, 0 };
+	struct json_value v;
 
-	if (is_top_level_name(name, name_len)) {
-		m = a->top;
-		n = a->ntop;
-	}
-	for (i = 0; i < n; i++) {
-		if (!json_string_equals(&m[i].key, name, name_len))
-			continue;
-		if (m[i].value.type == JSON_NULL)
-			return absent;
-		return m[i].value;
-	}
-	return absent;
+	if (alert_is_top_level_name(name, name_len))
+		return present(member_find(a->top, a->ntop, name, name_len));
+	v = member_find(a->fields, a->nfields, name, name_len);
+	if (v.type != JSON_ABSENT)
+		return present(v);
+	return path_find(a, name, name_len);
 }
 
 const char *

@@ -7,7 +7,11 @@
  *
  * Field names follow Falco: rule, priority, source, hostname, output,
  * time, tags, uuid (and message) are top-level keys; any other name
- * (k8s.ns.name, proc.aname[2], ...) is a key of output_fields.
+ * (k8s.ns.name, proc.aname[2], ...) is first a key of output_fields,
+ * written exactly (Falco's names hold dots), and when there is no such
+ * key, a path from the top level split at its dots: falco_netpol.action
+ * is member "action" of the top-level object "falco_netpol" that
+ * falco-netpol adds, falco_netpol alone that object.
  * A field that is absent or JSON null does not exist.
  */
 #ifndef FP_ALERT_H
@@ -64,6 +68,8 @@ int alert_parse(struct alert *a, const char *text, size_t len,
     const char **reason);
 void alert_free(struct alert *a);
 
+/* 1 for the keys Falco writes at the top level (rule, priority, ...) */
+int alert_is_top_level_name(const char *name, size_t len);
 /* JSON_ABSENT when absent or null */
 struct json_value alert_field(const struct alert *a, const char *name,
     size_t name_len);
@@ -90,6 +96,9 @@ void json_compact(const struct json_value *v, struct buf *out);
 /* iterate an array: *pos starts at 0; returns 1 and *elem, or 0 at the end */
 int json_array_next(const struct json_value *array, size_t *pos,
     struct json_value *elem);
+/* iterate an object's members the same way */
+int json_object_next(const struct json_value *object, size_t *pos,
+    struct json_member *member);
 
 /* severity: 0 debug .. 7 emergency; "info" accepted; -1 unknown */
 int priority_parse(const char *s, size_t len);

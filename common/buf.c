@@ -55,33 +55,49 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * Alerts embedded in JSON (a Loki line, an NDJSON body) hold a quote
+ * every few bytes: the escapes are written in place, with room made
+ * once for the rest of the input, not appended one call at a time.
+ */
 void
 buf_add_json_escaped(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
+	char *out;
 
+	buf_reserve(b, n);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		buf_add(b, s + start, i - start);
+		memcpy(b->data + b->len, s + start, i - start);
+		b->len += i - start;
 		start = i + 1;
+		/* the escape, at most 6 bytes, and the rest of the input */
+		buf_reserve(b, 6 + n - start);
+		out = b->data + b->len;
+		out[0] = '\\';
 		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default: {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-			buf_add(b, esc, sizeof(esc));
-		}
+		case '"': out[1] = '"'; b->len += 2; break;
+		case '\\': out[1] = '\\'; b->len += 2; break;
+		case '\n': out[1] = 'n'; b->len += 2; break;
+		case '\r': out[1] = 'r'; b->len += 2; break;
+		case '\t': out[1] = 't'; b->len += 2; break;
+		default:
+			out[1] = 'u';
+			out[2] = '0';
+			out[3] = '0';
+			out[4] = hex[c >> 4];
+			out[5] = hex[c & 15];
+			b->len += 6;
 		}
 	}
-	buf_add(b, s + start, n - start);
+	memcpy(b->data + b->len, s + start, n - start);
+	b->len += n - start;
+	b->data[b->len] = '\0';
 }
 
 void

@@ -1,14 +1,24 @@
+/*
+ * format.c: Falco's output formats (see format.h), read as libsinsp's
+ * formatter reads them (eventformatter.cpp): a leading '*', "%N" widths,
+ * the longest known field name, transformers; printed as it prints them.
+ */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "format.h"
+#include "lex.h"
+#include "operand.h"
 #include "xalloc.h"
 
-/* A format is a sequence of literal texts and field references. */
+/* A format is a sequence of literal texts and fields. */
 struct piece {
-	int is_field;
-	char *text;		/* literal text, or the field name */
+	char *text;		/* literal text; NULL for a field */
 	size_t len;
+	struct operand *operand;
+	int width;		/* 0: as long as the value */
 };
 
 struct format {
@@ -16,16 +26,28 @@ struct format {
 	size_t count, cap;
 };
 
+/* errors are built at compile time, before any thread starts */
+static char message[320];
+
+static struct piece *
+piece_add(struct format *f)
+{
+	struct piece *p;
+
+	f->pieces = xgrow(f->pieces, &f->cap, f->count + 1, sizeof(*f->pieces));
+	p = &f->pieces[f->count++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
 static void
-add_piece(struct format *f, int is_field, const char *text, size_t len)
+literal_add(struct format *f, const char *text, size_t len)
 {
 	struct piece *p;
 
 	if (len == 0)
 		return;
-	f->pieces = xgrow(f->pieces, &f->cap, f->count + 1, sizeof(*f->pieces));
-	p = &f->pieces[f->count++];
-	p->is_field = is_field;
+	p = piece_add(f);
 	p->text = xstrndup(text, len);
 	p->len = len;
 }
@@ -37,11 +59,16 @@ is_field_char(char c)
 	    (c >= '0' && c <= '9') || c == '_' || c == '.';
 }
 
-/* length of the field name at s, 0 if none; a name never ends in '.' */
+/*
+ * The field name at s: the longest run of name characters (not ending in
+ * '.'), cut to the longest known field it starts with when it is not one
+ * itself, as Falco reads "%proc.nameand"; then an optional [argument].
+ * 0 if there is none, with *error set on a bad argument.
+ */
 static size_t
 field_name_length(const char *s, const char **error)
 {
-	size_t n = 0;
+	size_t n = 0, known;
 
 	while (is_field_char(s[n]))
 		n++;
@@ -49,6 +76,11 @@ field_name_length(const char *s, const char **error)
 		n--;
 	if (n == 0)
 		return 0;
+	if (field_lookup(s, n) == NULL) {
+		known = field_known_prefix(s, n);
+		if (known > 0)
+			return known;
+	}
 	if (s[n] == '[') {
 		const char *close = strchr(s + n, ']');
 
@@ -61,55 +93,128 @@ field_name_length(const char *s, const char **error)
 	return n;
 }
 
+/* the field or transformer after '%' (and its width) at *pp */
+static int
+field_add(struct format *f, const char *spec, const char **pp, int width,
+    const char **error)
+{
+	const char *p = *pp;
+	struct piece *piece;
+	struct operand *o;
+	enum transformer tr;
+	size_t n;
+
+	if (operand_transformer_at(p, &tr) == 0) {
+		struct syntax sx;
+
+		memset(&sx, 0, sizeof(sx));
+		sx.text = spec;
+		sx.p = p;
+		sx.max_depth = 1000;
+		o = operand_parse(&sx);
+		if (o == NULL) {
+			snprintf(message, sizeof(message), "column %zu: %s",
+			    sx.column, sx.message);
+			*error = message;
+			return -1;
+		}
+		p = sx.p;
+	} else {
+		n = field_name_length(p, error);
+		/* "%name(" with no transformer of that name: not a key then "(" */
+		if (n > 0 && p[n] == '(' && memchr(p, '.', n) == NULL) {
+			snprintf(message, sizeof(message), "unknown transformer "
+			    "'%.*s'", (int)(n > 64 ? 64 : n), p);
+			*error = message;
+			return -1;
+		}
+		if (n == 0) {
+			if (*error == NULL)
+				*error = "'%' must be followed by a field name "
+				    "or '%'";
+			return -1;
+		}
+		o = operand_field(p, n);
+		p += n;
+		if (o->info != NULL && (o->info->flags & FF_FILTER_ONLY)) {
+			snprintf(message, sizeof(message), "%s is filter only "
+			    "and cannot be used as a display field", o->text);
+			*error = message;
+			operand_free(o);
+			return -1;
+		}
+	}
+	piece = piece_add(f);
+	piece->operand = o;
+	piece->width = width;
+	*pp = p;
+	return 0;
+}
+
 struct format *
 format_compile(const char *spec, const char **error)
 {
 	struct format *f = xcalloc(1, sizeof(*f));
-	const char *literal = spec, *p = spec;
+	const char *literal, *p;
 
 	*error = NULL;
+	/* Falco's "print even when a field is missing": ours always does */
+	if (*spec == '*')
+		spec++;
+	literal = p = spec;
 	while ((p = strchr(p, '%')) != NULL) {
-		size_t n;
+		int width = 0;
 
-		add_piece(f, 0, literal, (size_t)(p - literal));
+		literal_add(f, literal, (size_t)(p - literal));
 		if (p[1] == '%') {
-			add_piece(f, 0, "%", 1);
+			literal_add(f, "%", 1);
 			literal = p += 2;
 			continue;
 		}
-		n = field_name_length(p + 1, error);
-		if (n == 0) {
-			if (*error == NULL)
-				*error = "'%' must be followed by a field name or '%'";
-			format_free(f);
-			return NULL;
+		if (p[1] == '\0') {
+			*error = "'%' must be followed by a field name or '%'";
+			goto fail;
 		}
-		add_piece(f, 1, p + 1, n);
-		literal = p += 1 + n;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			width = width < 100000 ? width * 10 + (*p - '0') : width;
+		if (*p == '\0') {
+			*error = "a width must be followed by a field name";
+			goto fail;
+		}
+		if (field_add(f, spec, &p, width, error) < 0)
+			goto fail;
+		literal = p;
 	}
-	add_piece(f, 0, literal, strlen(literal));
+	literal_add(f, literal, strlen(literal));
 	return f;
+fail:
+	format_free(f);
+	return NULL;
 }
 
 void
 format_render(const struct format *f, struct alert *a, struct buf *out)
 {
-	size_t i;
+	size_t i, start;
 
 	for (i = 0; i < f->count; i++) {
 		const struct piece *p = &f->pieces[i];
-		struct json_value v;
 
-		if (!p->is_field) {
+		if (p->operand == NULL) {
 			buf_add(out, p->text, p->len);
 			continue;
 		}
-		v = alert_field(a, p->text, p->len);
-		if (v.type == JSON_ABSENT) {
-			buf_add(out, "<NA>", 4);
+		start = out->len;
+		operand_render(p->operand, a, out);
+		if (p->width == 0)
 			continue;
+		/* Falco's width cuts or pads the bytes, whatever they encode */
+		if (out->len - start > (size_t)p->width) {
+			out->len = start + (size_t)p->width;
+			out->data[out->len] = '\0';
 		}
-		json_text(&v, out);
+		while (out->len - start < (size_t)p->width)
+			buf_addc(out, ' ');
 	}
 }
 
@@ -120,8 +225,10 @@ format_free(struct format *f)
 
 	if (f == NULL)
 		return;
-	for (i = 0; i < f->count; i++)
+	for (i = 0; i < f->count; i++) {
 		free(f->pieces[i].text);
+		operand_free(f->pieces[i].operand);
+	}
 	free(f->pieces);
 	free(f);
 }

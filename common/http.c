@@ -1,7 +1,7 @@
 /*
  * http.c: the one libcurl helper every sender uses. A client owns one
  * easy handle, so consecutive requests reuse the connection. Retries
- * follow the common ground of mature shippers (reference.md §8.8):
+ * follow the common ground of mature shippers (curl's --retry, Promtail):
  * 408, 429 after Retry-After, 5xx, timeouts and connection errors,
  * with capped exponential backoff and jitter; anything else is the
  * caller's to judge.
@@ -16,14 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "version.h"
 #include "xalloc.h"
 
 #define RESPONSE_BODY_MAX (1024 * 1024)
 /* a Retry-After beyond this is taken as this: a server cannot park us for a day */
 #define RETRY_AFTER_MAX 300.0
-/* how often a wait looks at options->stop */
+/* how often a wait asks options->cancelled */
 #define WAIT_STEP 0.05
 
 struct http_client {
@@ -111,14 +113,16 @@ collect_body(char *data, size_t size, size_t count, void *ctx)
 }
 
 static int
-abort_when_stopped(void *stop, curl_off_t dltotal, curl_off_t dlnow,
+abort_when_cancelled(void *options, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
+	const struct http_options *o = options;
+
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return *(volatile sig_atomic_t *)stop != 0;
+	return o->cancelled(o->cancelled_ctx) != 0;
 }
 
 struct http_client *
@@ -161,12 +165,12 @@ http_client_new(const struct http_options *options)
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect_body);
-	if (o->stop != NULL) {
+	if (o->cancelled != NULL) {
 		/* a drain deadline also ends a request under way, not only waits */
 		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION,
-		    abort_when_stopped);
-		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, o->stop);
+		    abort_when_cancelled);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, &c->options);
 	}
 	set_tls(c->curl, o);
 	return c;
@@ -361,38 +365,41 @@ backoff_delay(struct http_client *c, int retry)
 static int
 stop_requested(const struct http_client *c)
 {
-	return c->options.stop != NULL && *c->options.stop;
+	return c->options.cancelled != NULL &&
+	    c->options.cancelled(c->options.cancelled_ctx);
 }
 
-/* 0 after the whole wait, -1 when stop was asked for */
+/* 0 after the whole wait, -1 when the caller cancelled */
 static int
 wait_seconds(const struct http_client *c, double seconds)
 {
-	struct timespec now, end, step;
-	double left;
+	double end = clock_now() + seconds, left;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)seconds;
-	end.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
 	for (;;) {
 		if (stop_requested(c))
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (double)(end.tv_sec - now.tv_sec) +
-		    (double)(end.tv_nsec - now.tv_nsec) / 1e9;
+		left = end - clock_now();
 		if (left <= 0)
 			return 0;
-		if (left > WAIT_STEP)
-			left = WAIT_STEP;
-		step.tv_sec = 0;
-		step.tv_nsec = (long)(left * 1e9);
-		/* EINTR simply ends this step early; the loop recomputes */
-		nanosleep(&step, NULL);
+		/* a step at a time, so a cancel is seen soon */
+		clock_sleep(left > WAIT_STEP ? WAIT_STEP : left);
 	}
+}
+
+/* 0 when a slot of --rate is ours, -1 when the caller cancelled first */
+static int
+wait_for_rate(const struct http_client *c)
+{
+	struct ratelimit *rate = c->options.rate;
+	double wait;
+
+	if (rate == NULL)
+		return 0;
+	while ((wait = ratelimit_wait(rate)) > 0)
+		if (wait_seconds(c, wait) != 0)
+			return -1;
+	ratelimit_take(rate);
+	return 0;
 }
 
 static int
@@ -411,8 +418,17 @@ http_send(struct http_client *c, const struct http_request *req,
 	int tries = 0, rc;
 	double delay;
 
+	memset(resp, 0, sizeof(*resp));
 	for (;;) {
+		if (wait_for_rate(c) != 0) {
+			resp->tries = tries;
+			snprintf(resp->error, sizeof(resp->error),
+			    "cancelled: the drain time is over");
+			return -1;
+		}
 		rc = http_send_once(c, req, resp);
+		if (c->options.rate != NULL)
+			ratelimit_restamp(c->options.rate);
 		resp->tries = ++tries;
 		if (rc == 0 && resp->status >= 200 && resp->status <= 299)
 			return 0;
@@ -426,6 +442,33 @@ http_send(struct http_client *c, const struct http_request *req,
 			return -1;
 		http_response_free(resp);
 	}
+}
+
+int
+http_check_url(const char *url, char *why, size_t size)
+{
+	CURLU *u;
+	CURLUcode rc;
+	char *host = NULL;
+
+	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+		snprintf(why, size, "must start with https:// or http://");
+		return -1;
+	}
+	if ((u = curl_url()) == NULL) {
+		snprintf(why, size, "cannot be checked: out of memory");
+		return -1;
+	}
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+	if (rc == CURLUE_BAD_PORT_NUMBER)
+		snprintf(why, size, "has an invalid port (1 to 65535)");
+	else if (rc != CURLUE_OK || host == NULL || host[0] == '\0')
+		snprintf(why, size, "is not a valid URL: %s", curl_url_strerror(rc));
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc == CURLUE_OK ? 0 : -1;
 }
 
 void

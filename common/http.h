@@ -10,8 +10,9 @@
 #ifndef FP_HTTP_H
 #define FP_HTTP_H
 
-#include <signal.h>
 #include <stddef.h>
+
+struct ratelimit;
 
 struct http_options {
 	double timeout;		/* seconds for a whole request; 0: 10 */
@@ -30,9 +31,12 @@ struct http_options {
 	size_t client_key_blob_len;
 	int insecure;		/* skip TLS verification (kubeconfig's option only) */
 	const char *user_agent;	/* NULL: "falco-pipes/VERSION" */
-	/* when non-NULL and set, a request under way is aborted, waits
-	 * between retries end early and no further try is made */
-	volatile sig_atomic_t *stop;
+	/* when non-NULL and it answers 1, a request under way is aborted,
+	 * a wait between retries ends early and no further try is made */
+	int (*cancelled)(void *ctx);
+	void *cancelled_ctx;
+	/* when non-NULL, every try (retries too) waits for a slot of it */
+	struct ratelimit *rate;
 };
 
 struct http_header {
@@ -74,6 +78,13 @@ void http_response_free(struct http_response *resp);
 int http_status_retryable(long status);
 /* "https://hooks.slack.com" for "https://hooks.slack.com/services/T/B/X" */
 void http_redact_url(const char *url, char *out, size_t out_size);
+/*
+ * 0 when url is an http:// or https:// URL with a host and a valid port;
+ * else -1 and why ("must start with https:// or http://", "has an
+ * invalid port"), worded to follow "the URL", never quoting the URL
+ * (it may be a secret).
+ */
+int http_check_url(const char *url, char *why, size_t size);
 /* global libcurl set-up; call once at start-up, before any thread */
 void http_global_init(void);
 

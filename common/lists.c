@@ -1,14 +1,22 @@
 /*
- * lists.c: the "- list:" definitions of Falco rules files (see lists.h).
+ * lists.c: the "- list:" and "- macro:" definitions of Falco rules files
+ * (see lists.h).
  *
- * A rules file is a YAML sequence of mappings (reference §2.5). Only
- * lists matter here; rules, macros and anything else are skipped.
+ * A rules file is a YAML sequence of mappings (reference §2.5). Lists
+ * and macros matter here; rules and anything else are skipped.
  * "override: {items: append}" (or the older "append: true") adds to a
  * list already defined. As in Falco's rule loader
  * (rule_loader_compiler.cpp), expansion comes after every definition
  * and append is read: an item naming a list defined earlier is replaced
  * by that list's items, appended ones included. Items are kept as
  * written; cond.c tokenises them as condition values.
+ *
+ * A macro's condition is kept as text, appended to with a blank between
+ * ("override: {condition: append}" or "append: true") or replaced, and
+ * parsed where a condition names it. As in Falco's rule loader
+ * (rule_loader_collector.cpp), every definition or append of a macro is
+ * numbered in the order of the files: a macro is visible to another
+ * when its first definition comes before the other's last change.
  */
 #include <err.h>
 #include <errno.h>
@@ -33,9 +41,19 @@ struct list {
 	struct items expanded;	/* earlier lists replaced by their items */
 };
 
+struct macro {
+	char *name;
+	char *condition;
+	size_t index;		/* the number of its first definition */
+	size_t visibility;	/* the number of its last change */
+};
+
 struct lists {
 	struct list *all;
 	size_t n, cap;
+	struct macro *macros;
+	size_t nmacros, macros_cap;
+	size_t changes;		/* macro definitions and appends so far */
 };
 
 /* what a load needs to read nodes and report "FILE:LINE: reason" */
@@ -95,6 +113,11 @@ lists_free(struct lists *l)
 		free(l->all[i].name);
 	}
 	free(l->all);
+	for (i = 0; i < l->nmacros; i++) {
+		free(l->macros[i].name);
+		free(l->macros[i].condition);
+	}
+	free(l->macros);
 	free(l);
 }
 
@@ -213,18 +236,25 @@ scalar_text(const yaml_node_t *node)
 	return (const char *)node->data.scalar.value;
 }
 
-/* "append: true" or "override: {items: append}" */
+/*
+ * "append: true" or "override: {KEY: append}": 1; 0 if neither; -1 (an
+ * error) for both, which Falco refuses.
+ */
 static int
-wants_append(struct loader *ld, const yaml_node_t *entry)
+wants_append(struct loader *ld, const yaml_node_t *entry, const char *key,
+    const char *kind, const char *name)
 {
 	const yaml_node_t *append = mapping_get(ld, entry, "append");
 	const yaml_node_t *override = mapping_get(ld, entry, "override");
 
+	if (override != NULL && scalar_is(append, "true"))
+		return load_error(ld, entry, "%s '%s': keys 'override' and "
+		    "'append: true' cannot be used together", kind, name);
 	if (scalar_is(append, "true"))
 		return 1;
 	if (override == NULL || override->type != YAML_MAPPING_NODE)
 		return 0;
-	return scalar_is(mapping_get(ld, override, "items"), "append");
+	return scalar_is(mapping_get(ld, override, key), "append");
 }
 
 /* the items of a sequence node onto to, as written */
@@ -252,10 +282,13 @@ list_entry_load(struct loader *ld, struct lists *all, const yaml_node_t *entry,
 {
 	const yaml_node_t *items = mapping_get(ld, entry, "items");
 	struct list *l, fresh = { NULL, { NULL, 0, 0 }, { NULL, 0, 0 } };
-	int append = wants_append(ld, entry);
+	int append;
 
 	if (name->type != YAML_SCALAR_NODE || name->data.scalar.length == 0)
 		return load_error(ld, name, "a list name must be a string");
+	append = wants_append(ld, entry, "items", "list", scalar_text(name));
+	if (append < 0)
+		return -1;
 	if (items == NULL)
 		return load_error(ld, entry, "list '%s': no items",
 		    scalar_text(name));
@@ -289,6 +322,82 @@ list_entry_load(struct loader *ld, struct lists *all, const yaml_node_t *entry,
 	return 0;
 }
 
+static struct macro *
+macro_lookup(const struct lists *l, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < l->nmacros; i++)
+		if (strlen(l->macros[i].name) == len &&
+		    memcmp(l->macros[i].name, name, len) == 0)
+			return &l->macros[i];
+	return NULL;
+}
+
+static int
+macro_entry_load(struct loader *ld, struct lists *all,
+    const yaml_node_t *entry, const yaml_node_t *name)
+{
+	const yaml_node_t *condition = mapping_get(ld, entry, "condition");
+	const char *text;
+	struct macro *m;
+	int append;
+
+	if (name->type != YAML_SCALAR_NODE || name->data.scalar.length == 0)
+		return load_error(ld, name, "a macro name must be a string");
+	text = scalar_text(name);
+	if (condition == NULL)
+		return load_error(ld, entry, "macro '%s': no condition", text);
+	if (condition->type != YAML_SCALAR_NODE)
+		return load_error(ld, condition, "macro '%s': the condition "
+		    "must be a string", text);
+	append = wants_append(ld, entry, "condition", "macro", text);
+	if (append < 0)
+		return -1;
+	m = macro_lookup(all, text, name->data.scalar.length);
+	if (append && m == NULL)
+		return load_error(ld, entry, "macro '%s': append to a macro "
+		    "not defined before", text);
+	if (append) {
+		size_t old = strlen(m->condition);
+
+		m->condition = xrealloc(m->condition, old + 2 +
+		    condition->data.scalar.length);
+		m->condition[old] = ' ';
+		memcpy(m->condition + old + 1, scalar_text(condition),
+		    condition->data.scalar.length + 1);
+	} else if (m != NULL) {
+		free(m->condition);
+		m->condition = xstrndup(scalar_text(condition),
+		    condition->data.scalar.length);
+	} else {
+		all->macros = xgrow(all->macros, &all->macros_cap,
+		    all->nmacros + 1, sizeof(*all->macros));
+		m = &all->macros[all->nmacros++];
+		m->name = xstrndup(text, name->data.scalar.length);
+		m->condition = xstrndup(scalar_text(condition),
+		    condition->data.scalar.length);
+		m->index = all->changes;
+	}
+	m->visibility = all->changes++;
+	return 0;
+}
+
+const char *
+lists_macro(const struct lists *l, const char *name, size_t len,
+    size_t visible, size_t *visibility)
+{
+	const struct macro *m;
+
+	if (l == NULL)
+		return NULL;
+	m = macro_lookup(l, name, len);
+	if (m == NULL || m->index >= visible)
+		return NULL;
+	*visibility = m->visibility;
+	return m->condition;
+}
+
 static int
 document_load(struct loader *ld, struct lists *all)
 {
@@ -311,6 +420,9 @@ document_load(struct loader *ld, struct lists *all)
 			    "(list, macro or rule)");
 		name = mapping_get(ld, entry, "list");
 		if (name != NULL && list_entry_load(ld, all, entry, name) < 0)
+			return -1;
+		name = mapping_get(ld, entry, "macro");
+		if (name != NULL && macro_entry_load(ld, all, entry, name) < 0)
 			return -1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "exitcode.h"
 #include "opts.h"
+#include "version.h"
 #include "xalloc.h"
 
 void
@@ -45,6 +46,48 @@ opts_free(struct opt_parser *parser)
 {
 	free(parser->longopts);
 	free(parser->shortopts);
+}
+
+static void __attribute__((noreturn))
+exit_after_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+		err(EXIT_USAGE, "standard output");
+	exit(EXIT_OK);
+}
+
+int
+opts_parse(int argc, char **argv, const struct opt_spec *specs,
+    const char *synopsis, const char *summary,
+    void (*handle)(void *ctx, int key, const char *arg), void *ctx)
+{
+	struct opt_parser parser;
+	int key;
+
+	opts_build(specs, &parser);
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, parser.shortopts,
+	    parser.longopts, NULL)) != -1) {
+		if (key == 'h') {
+			opts_help(stdout, synopsis, summary, specs);
+			exit_after_stdout();
+		}
+		if (key == 'V') {
+			printf("%s %s\n", program_invocation_short_name,
+			    FALCO_PIPES_VERSION);
+			exit_after_stdout();
+		}
+	}
+	opterr = 1;
+	optind = 0;		/* GNU getopt: start over */
+	while ((key = getopt_long(argc, argv, parser.shortopts,
+	    parser.longopts, NULL)) != -1) {
+		if (key == '?' || key == ':')
+			opts_usage(synopsis);
+		handle(ctx, key, optarg);
+	}
+	opts_free(&parser);
+	return optind;
 }
 
 void

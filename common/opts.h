@@ -23,6 +23,18 @@ struct opt_parser {
 };
 
 void opts_build(const struct opt_spec *specs, struct opt_parser *parser);
+/*
+ * The whole command line: --help and --version first, wherever they are
+ * and before any other option is acted on (so a missing file named by an
+ * option cannot keep help from showing); then every other option in
+ * order, handed to handle(ctx, key, arg). An unknown option or a missing
+ * argument is a usage error. Returns the index of the first operand.
+ * Help and version go to standard output; failing to write them is
+ * status 2.
+ */
+int opts_parse(int argc, char **argv, const struct opt_spec *specs,
+    const char *synopsis, const char *summary,
+    void (*handle)(void *ctx, int key, const char *arg), void *ctx);
 void opts_free(struct opt_parser *parser);
 /* full help: the synopsis lines, a summary paragraph, then the options */
 void opts_help(FILE *out, const char *synopsis, const char *summary,

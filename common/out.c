@@ -21,9 +21,15 @@ static void
 out_broken(void)
 {
 	broken = 1;
-	if (broken_pipe_hook != NULL)
-		broken_pipe_hook(broken_pipe_ctx);
-	_exit(EXIT_PIPE);
+	if (broken_pipe_hook == NULL)
+		_exit(EXIT_PIPE);
+	broken_pipe_hook(broken_pipe_ctx);
+}
+
+int
+out_is_broken(void)
+{
+	return broken;
 }
 
 static void
@@ -31,8 +37,10 @@ out_check(void)
 {
 	if (!ferror(stdout))
 		return;
-	if (errno == EPIPE)
+	if (errno == EPIPE) {
 		out_broken();
+		return;
+	}
 	err(EXIT_USAGE, "standard output");
 }
 
@@ -104,8 +112,10 @@ out_finish(void)
 	if (broken)
 		return;
 	if (fclose(stdout) == EOF) {
-		if (errno == EPIPE)
+		if (errno == EPIPE) {
 			out_broken();
+			return;
+		}
 		err(EXIT_USAGE, "standard output");
 	}
 }

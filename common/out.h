@@ -23,11 +23,14 @@ void out_flush(void);
 void out_flush_if_idle(int fd);
 /*
  * What to do when the reader goes away, instead of exiting at once: a
- * program still holding alerts (queued for a sender) delivers or keeps
- * them first. The hook must not return (it ends with exit(EXIT_PIPE) or
- * another status); once called, output is discarded.
+ * program still holding alerts (queued for a sender, read and not yet
+ * acted on) delivers or keeps them first. The hook is called once (it
+ * typically asks for a stop, signals.h) and the program goes on; from
+ * then on output is discarded and out_is_broken() says so.
  */
 void out_on_broken_pipe(void (*hook)(void *), void *ctx);
+/* 1 once standard output was found closed by its reader */
+int out_is_broken(void);
 /* flush and close standard output; exits EXIT_USAGE on a write error */
 void out_finish(void);
 

@@ -1,10 +1,15 @@
 /*
- * queue.c: a bounded FIFO of copied lines between one reading thread
- * and a sending thread: a ring of items under one mutex, with one
- * condition for "not empty" and one for "not full". A full queue makes
- * the producer wait, so a slow sink slows the reader rather than losing
- * alerts or growing memory without bound.
+ * queue.c: a bounded FIFO of copied lines between threads: a ring of
+ * items under one mutex, with one condition for "not empty" and one for
+ * "not full". A full queue makes the producer wait, so a slow consumer
+ * slows the producer rather than losing alerts or growing memory
+ * without bound; with a spill file, lines that do not fit wait on disk.
+ *
+ * Order: once a line has spilled, every later one spills too until the
+ * file is read back whole, and pops take the ring before the file, so
+ * every line in the ring is older than every line on disk.
  */
+#include <err.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +17,7 @@
 #include <time.h>
 
 #include "queue.h"
+#include "spool.h"
 #include "xalloc.h"
 
 struct queue {
@@ -22,19 +28,22 @@ struct queue {
 	size_t capacity;
 	size_t head;		/* next to pop */
 	size_t count;
+	size_t bytes, max_bytes;
+	struct spool *spill;
+	size_t spill_max;	/* 0: as much as the disk takes */
+	int waiting_said;	/* "reading waits" said for this backlog */
 	int closed;
 };
 
 struct queue *
-queue_new(size_t capacity)
+queue_new(size_t max_alerts, size_t max_bytes)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
 	pthread_condattr_t attr;
 
-	if (capacity == 0)
-		capacity = 1;
-	q->capacity = capacity;
-	q->ring = xcalloc(capacity, sizeof(*q->ring));
+	q->capacity = max_alerts > 0 ? max_alerts : 1;
+	q->max_bytes = max_bytes;
+	q->ring = xcalloc(q->capacity, sizeof(*q->ring));
 	pthread_mutex_init(&q->lock, NULL);
 	/* timed pops measure against the monotonic clock: date changes do not matter */
 	pthread_condattr_init(&attr);
@@ -45,32 +54,89 @@ queue_new(size_t capacity)
 	return q;
 }
 
+void
+queue_spill(struct queue *q, struct spool *sp, size_t max_bytes)
+{
+	q->spill = sp;
+	q->spill_max = max_bytes;
+}
+
+static int
+fits_in_memory(const struct queue *q, size_t len)
+{
+	if (q->count == q->capacity)
+		return 0;
+	/* a line longer than the bound still goes, alone */
+	return q->max_bytes == 0 || q->count == 0 ||
+	    q->bytes + len <= q->max_bytes;
+}
+
+static size_t
+spilled(const struct queue *q)
+{
+	return q->spill != NULL ? spool_records(q->spill) : 0;
+}
+
+/* 0 when the line went to the spill file */
+static int
+spill(struct queue *q, const char *line, size_t len)
+{
+	if (q->spill == NULL)
+		return -1;
+	if (q->spill_max > 0 && spool_bytes(q->spill) + len + 1 > q->spill_max)
+		return -1;
+	return spool_append(q->spill, line, len);
+}
+
+static void
+say_waiting(struct queue *q)
+{
+	if (q->spill == NULL || q->waiting_said)
+		return;
+	q->waiting_said = 1;
+	warnx("'%s' cannot take more: reading waits for the backlog",
+	    spool_path(q->spill) != NULL ? spool_path(q->spill) : "spool");
+}
+
 int
 queue_push(struct queue *q, const char *line, size_t len, int wait)
 {
 	struct queue_item *slot;
 	char *copy;
 
-	/* copy outside the lock: the sender is not held up by a malloc */
+	/* copy outside the lock: the consumer is not held up by a malloc */
 	copy = xmalloc(len + 1);
 	memcpy(copy, line, len);
 	copy[len] = '\0';
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->closed && q->count == q->capacity && wait)
+	for (;;) {
+		if (q->closed)
+			break;
+		if (spilled(q) == 0 && fits_in_memory(q, len)) {
+			slot = &q->ring[(q->head + q->count) % q->capacity];
+			slot->line = copy;
+			slot->len = len;
+			q->count++;
+			q->bytes += len;
+			pthread_cond_signal(&q->not_empty);
+			pthread_mutex_unlock(&q->lock);
+			return 0;
+		}
+		if (spill(q, line, len) == 0) {
+			pthread_cond_signal(&q->not_empty);
+			pthread_mutex_unlock(&q->lock);
+			free(copy);
+			return 0;
+		}
+		if (!wait)
+			break;
+		say_waiting(q);
 		pthread_cond_wait(&q->not_full, &q->lock);
-	if (q->closed || q->count == q->capacity) {
-		pthread_mutex_unlock(&q->lock);
-		free(copy);
-		return -1;
 	}
-	slot = &q->ring[(q->head + q->count) % q->capacity];
-	slot->line = copy;
-	slot->len = len;
-	q->count++;
-	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->lock);
-	return 0;
+	free(copy);
+	return -1;
 }
 
 static void
@@ -87,33 +153,46 @@ deadline_after(double seconds, struct timespec *deadline)
 	}
 }
 
+/* the oldest line, from the ring, else from the spill file: 1, or 0 */
+static int
+take(struct queue *q, struct queue_item *item)
+{
+	if (q->count > 0) {
+		*item = q->ring[q->head];
+		q->ring[q->head].line = NULL;
+		q->head = (q->head + 1) % q->capacity;
+		q->count--;
+		q->bytes -= item->len;
+	} else if (spilled(q) == 0 ||
+	    !spool_take(q->spill, &item->line, &item->len)) {
+		return 0;
+	}
+	if (q->count == 0 && spilled(q) == 0)
+		q->waiting_said = 0;
+	/* room for one long line may be room for several short ones */
+	pthread_cond_broadcast(&q->not_full);
+	return 1;
+}
+
 int
 queue_pop(struct queue *q, struct queue_item *item, double timeout)
 {
 	struct timespec deadline;
-	int rc = 0;
+	int rc = 0, got;
 
 	if (timeout >= 0)
 		deadline_after(timeout, &deadline);
 	pthread_mutex_lock(&q->lock);
-	while (q->count == 0 && !q->closed && rc != ETIMEDOUT) {
+	while (!(got = take(q, item)) && !q->closed && rc != ETIMEDOUT) {
 		if (timeout < 0)
 			pthread_cond_wait(&q->not_empty, &q->lock);
 		else
 			rc = pthread_cond_timedwait(&q->not_empty, &q->lock,
 			    &deadline);
 	}
-	if (q->count == 0) {
-		pthread_mutex_unlock(&q->lock);
-		return q->closed ? -1 : 0;
-	}
-	*item = q->ring[q->head];
-	q->ring[q->head].line = NULL;
-	q->head = (q->head + 1) % q->capacity;
-	q->count--;
-	pthread_cond_signal(&q->not_full);
+	rc = got ? 1 : q->closed ? -1 : 0;
 	pthread_mutex_unlock(&q->lock);
-	return 1;
+	return rc;
 }
 
 void
@@ -132,7 +211,7 @@ queue_length(struct queue *q)
 	size_t n;
 
 	pthread_mutex_lock(&q->lock);
-	n = q->count;
+	n = q->count + spilled(q);
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }
@@ -145,7 +224,7 @@ queue_free(struct queue *q)
 	if (q == NULL)
 		return;
 	q->closed = 1;
-	while (q->count > 0 && queue_pop(q, &item, 0) == 1)
+	while (queue_pop(q, &item, 0) == 1)
 		free(item.line);
 	free(q->ring);
 	pthread_cond_destroy(&q->not_empty);

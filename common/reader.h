@@ -40,6 +40,12 @@ void reader_flush_output(void *reader);
 void reader_on_last_open(struct reader *r, void (*hook)(void *), void *ctx);
 /* no warnings for long lines or unreadable files (they are still counted) */
 void reader_set_quiet(struct reader *r, int quiet);
+/*
+ * --follow: the end of a FIFO's writer or of a regular file is not the
+ * end of input; a FIFO waits for its next writer, a file for more lines,
+ * a truncation or a rotation, as tail -F does. Only a stop ends it.
+ */
+void reader_set_follow(struct reader *r, int follow);
 /* a long line is fatal: reported (even when quiet), then exit status 2 */
 void reader_set_strict(struct reader *r, int strict);
 /* 1 and *line filled (valid until the next call), or 0 at the end of all input */
@@ -53,5 +59,11 @@ int reader_fd(const struct reader *r);
 unsigned long reader_long_lines(const struct reader *r);
 int reader_failed_files(const struct reader *r);
 void reader_close(struct reader *r);
+/*
+ * "PROG: FILE:LINE: REASON" for a line that is not an alert; a line that
+ * is no JSON at all gets a hint, since Falco writes text unless its
+ * json_output is true.
+ */
+void reader_report_bad(const struct reader_line *line, const char *reason);
 
 #endif

@@ -55,8 +55,8 @@ make_dirs(char *path)
 	return 0;
 }
 
-const char *
-state_dir(void)
+int
+state_dir_make(void)
 {
 	const char *dir = state_dir_name();
 	struct buf copy = BUF_INIT;
@@ -67,9 +67,18 @@ state_dir(void)
 	rc = make_dirs(copy.data);
 	buf_free(&copy);
 	if (rc < 0 || stat(dir, &st) < 0)
-		err(EXIT_USAGE, "state directory '%s'", dir);
-	if (!S_ISDIR(st.st_mode))
-		errx(EXIT_USAGE, "state directory '%s': %s", dir,
-		    strerror(ENOTDIR));
-	return dir;
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+state_dir(void)
+{
+	if (state_dir_make() < 0)
+		err(EXIT_USAGE, "state directory '%s'", state_dir_name());
+	return state_dir_name();
 }

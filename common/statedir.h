@@ -15,6 +15,8 @@
  * program ends with a message naming the directory, status 2.
  */
 const char *state_dir(void);
+/* make the directory if missing: 0, or -1 with errno (nothing reported) */
+int state_dir_make(void);
 /* the directory state_dir() would choose, without creating it */
 const char *state_dir_name(void);
 

@@ -1,12 +1,17 @@
-# The condition language (common/cond.c, common/lists.c), through
-# falco-filter: operators, precedence, quoting, missing fields, list
-# fields, rules-file lists and syntax errors.
+# The condition language (common/cond.c, common/operand.c, common/lists.c),
+# through falco-filter: operators, modifiers, transformers, Falco's field
+# types, precedence, quoting, missing fields, list fields, rules-file lists
+# and macros, paths into top-level objects, relative times, bounded regexes
+# and syntax errors.
 load test_helper
 bats_require_minimum_version 1.5.0
 
 ALERTS=$FIXTURES/cond/alerts.ndjson
 LISTED=$FIXTURES/cond/lists.ndjson
 VISTATECH=$FIXTURES/cond/vistatech.ndjson
+TYPED=$FIXTURES/cond/typed.ndjson
+PATHS=$FIXTURES/cond/paths.ndjson
+MACROS=$FIXTURES/cond/macros.yaml
 RULES=$FIXTURES/rules
 
 # alerts N...: those lines of cond/alerts.ndjson, as falco-filter prints them
@@ -27,6 +32,12 @@ matches() {
 	shift
 	run -0 --separate-stderr falco-filter "$condition" "$ALERTS"
 	assert_output "$(alerts "$@")"
+	[ -z "$stderr" ]
+}
+
+# rules_of FILE CONDITION: the rule names of the alerts of FILE it selects
+rules_of() {
+	run -0 --separate-stderr falco-filter -o %rule "$2" "$1"
 	[ -z "$stderr" ]
 }
 
@@ -86,8 +97,12 @@ syntax_error() {
 	matches 'not k8s.ns.name = Demo' 1 2 3 4 6 7 8 9 10
 }
 
-@test "< and > on strings compare byte-wise" {
-	matches 'proc.name < c' 2 4 7
+@test "< and > take a number, as in Falco" {
+	syntax_error 'proc.name < c' 13 "expected a number after '<'"
+}
+
+@test "< on a string field against a number compares byte-wise" {
+	matches 'fd.name < 1' 3 4
 }
 
 @test "> compares numerically when both sides are numbers" {
@@ -191,7 +206,7 @@ syntax_error() {
 }
 
 @test "a bad regex is a syntax error at its column" {
-	syntax_error 'proc.name regex "a("' 17 'invalid regex: unmatched ( or \('
+	syntax_error 'proc.name regex "a("' 17 'invalid regex: missing closing parenthesis'
 }
 
 @test "exists is true for a present field only, not a null one" {
@@ -336,7 +351,7 @@ syntax_error() {
 }
 
 @test "a bare value may touch the operator" {
-	matches 'proc.name=sh or proc.name!=bash and proc.name<c' 1 4
+	matches 'proc.name=sh or proc.name!=bash and fd.name<1' 1 3 4
 }
 
 @test "a quoted list item may hold a space and a comma" {
@@ -452,8 +467,15 @@ syntax_error() {
 }
 
 @test "in a parenthesised set, an unknown name is a plain value" {
-	run -1 --separate-stderr falco-filter 'fd.sip in (website_ips)' "$VISTATECH"
-	assert_output ''
+	run -0 --separate-stderr falco-filter 'proc.name in (website_ips, sh)' "$ALERTS"
+	assert_output "$(alerts 1)"
+}
+
+@test "an unknown name among addresses is refused as Falco refuses it" {
+	run -2 --separate-stderr falco-filter 'fd.sip in (website_ips)' "$VISTATECH"
+	stderr_is "falco-filter: condition: column 11: unrecognized IPv6 address website_ips
+  fd.sip in (website_ips)
+            ^"
 }
 
 @test "a list item in quotes inside YAML is unquoted like a condition value" {
@@ -579,4 +601,357 @@ syntax_error() {
 	chain="proc.name = x0$(printf ' or proc.name = x%d' $(seq 1 4999)) or proc.name = sh"
 	run -0 --separate-stderr cond-eval "$chain" "$ALERTS"
 	assert_output "$(alerts 1)"
+}
+
+# ---- comparison modifiers (Falco 0.44) ----
+
+@test "== oneof holds when exactly one value is equal" {
+	matches 'proc.name == oneof (sh, bash, zsh)' 1 2 7
+}
+
+@test "oneof is false when two values hold" {
+	matches_none 'proc.name == oneof (sh, sh)'
+}
+
+@test "contains allof needs every value inside" {
+	matches "proc.cmdline contains allof (echo, \"'a'\")" 5
+}
+
+@test "startswith anyof needs one value" {
+	matches 'fd.name startswith anyof (/etc, /tmp/hello/)' 3
+}
+
+@test "!= allof means none of the values" {
+	matches 'proc.name != allof (sh, bash, Bash)' 3 9 11 12 13
+}
+
+@test "a modifier works on a list field value by value" {
+	matches 'tags contains allof (shell, container)' 8
+}
+
+@test "a modifier may take a list from a rules file" {
+	run -0 --separate-stderr falco-filter -l "$MACROS" -o %rule 'proc.name = anyof shell_binaries' "$ALERTS"
+	assert_output "$(printf 'time a\ntime b\nnulls')"
+}
+
+@test "a modifier is no modifier without a blank after it" {
+	syntax_error 'proc.name == oneof(sh)' 19 "expected 'and', 'or' or the end of the condition"
+}
+
+@test "a number operator takes no modifier" {
+	syntax_error 'proc.tty > anyof (1, 2)' 12 "expected a number after '>'"
+}
+
+# ---- transformers and val() ----
+
+@test "toupper transforms the field before the comparison" {
+	matches 'toupper(proc.name) = BASH' 2 4 7
+}
+
+@test "transformers nest" {
+	matches 'tolower(toupper(proc.name)) = bash' 2 4 7
+}
+
+@test "len gives a string's length in bytes" {
+	matches 'len(proc.name) = 4' 2 4 7 12
+}
+
+@test "len of a list counts its elements" {
+	matches 'len(tags) = 3' 8
+}
+
+@test "basename keeps what follows the last slash" {
+	matches 'basename(proc.exepath) = bash' 3
+}
+
+@test "b64 decodes, and a value that is not base64 extracts nothing" {
+	printf '%s\n' '{"rule":"b64","output_fields":{"proc.cmdline":"Y3VybCAtZA=="}}' '{"rule":"not b64","output_fields":{"proc.cmdline":"curl -d"}}' >"$BATS_TEST_TMPDIR/in"
+	rules_of "$BATS_TEST_TMPDIR/in" 'b64(proc.cmdline) = "curl -d" or not b64(proc.cmdline) exists'
+	assert_output "$(printf 'b64\nnot b64')"
+}
+
+@test "join and concat build one value from several" {
+	matches 'concat(rule, ":", proc.name) = "time a:sh" or join("/", (rule, proc.tty)) = "numbers/34816"' 1 6
+}
+
+@test "concat takes strings only, as in Falco" {
+	syntax_error 'concat(proc.name, proc.tty) = x' 1 'concat() arguments must be strings'
+}
+
+@test "getopt reads a command's options from a list" {
+	printf '%s\n' '{"rule":"nc","output_fields":{"cmd.argv":["-l","-p","4444","-e","/bin/sh"]}}' >"$BATS_TEST_TMPDIR/in"
+	rules_of "$BATS_TEST_TMPDIR/in" 'getopt(cmd.argv, "lp:e:")[e] = /bin/sh and getopt(cmd.argv, "lp:e:") intersects (4444)'
+	assert_output 'nc'
+}
+
+@test "getopt refuses a field that is no list, as in Falco" {
+	syntax_error 'getopt(proc.args, "e:")[e] = x' 1 'getopt() first argument must be a list'
+}
+
+@test "val holds when the two fields are equal" {
+	printf '%s\n' '{"rule":"same","output_fields":{"proc.name":"sh","proc.pname":"sh"}}' '{"rule":"other","output_fields":{"proc.name":"sh","proc.pname":"bash"}}' >"$BATS_TEST_TMPDIR/in"
+	rules_of "$BATS_TEST_TMPDIR/in" 'proc.name = val(proc.pname)'
+	assert_output 'same'
+}
+
+@test "val of a missing field makes the comparison false" {
+	matches_none 'proc.name = val(proc.nosuch) or proc.name != val(proc.nosuch)'
+}
+
+@test "val is refused on the left" {
+	syntax_error 'val(proc.name) = x' 1 "val() is only allowed on the right of a comparison"
+}
+
+@test "a transformer on a number field is refused with Falco's reason" {
+	syntax_error 'toupper(proc.pid) = 1' 1 "can't add field transformer: type 'INT64' is not supported by 'toupper' transformer applied on field 'proc.pid'"
+}
+
+@test "a field argument on a transformer other than getopt is refused" {
+	syntax_error 'toupper(proc.name)[x] = X' 1 "transformer 'toupper' does not support field arguments"
+}
+
+@test "a blank before a transformer's parenthesis is an error" {
+	syntax_error 'toupper (proc.name) = X' 1 "undefined list or macro 'toupper'"
+}
+
+# ---- Falco's field types ----
+
+@test "an IPv6 address equals its long form" {
+	rules_of "$TYPED" 'fd.sip = 2001:4860::8888'
+	assert_output 'v6 long'
+}
+
+@test "fd.snet matches the server address against CIDR ranges" {
+	rules_of "$TYPED" 'fd.snet in (10.0.0.0/8, 192.168.0.0/16, 2001:4860::/32)'
+	assert_output "$(printf 'v6 long\nv4 private')"
+}
+
+@test "fd.net holds for the client's or the server's address" {
+	rules_of "$TYPED" 'fd.net = 172.16.0.0/12'
+	assert_output 'v4 private'
+}
+
+@test "fd.port holds for either port, and != for both" {
+	rules_of "$TYPED" 'fd.port = 443 or (fd.port != 443 and fd.port != 50000)'
+	assert_output 'v6 long'
+}
+
+@test "an address field refuses an ordering, with Falco's reason" {
+	run -2 --separate-stderr falco-filter 'fd.sip > 10' "$TYPED"
+	stderr_is "falco-filter: condition: column 8: '>' operator not supported for ip address and network filters
+  fd.sip > 10
+         ^"
+}
+
+@test "an address field refuses a value that is no address" {
+	syntax_error 'fd.sip = 10.0.0.0/8' 10 'unrecognized IPv4 address 10.0.0.0/8'
+}
+
+@test "a number field compares numbers, also when the alert wrote a string" {
+	rules_of "$TYPED" 'proc.pid < 100'
+	assert_output 'v4 private'
+}
+
+@test "a number field refuses contains with Falco's reason" {
+	syntax_error 'proc.pid contains 1' 10 "'contains' operator not supported for numeric filters"
+}
+
+@test "a number field refuses a value that is no number" {
+	syntax_error 'proc.pid = abc' 12 'abc is not a valid number'
+}
+
+@test "an unsigned field reads -1 as libsinsp does, its largest value" {
+	rules_of "$TYPED" 'user.uid = -1'
+	assert_output 'v6 long'
+}
+
+@test "a boolean field takes true and false only" {
+	rules_of "$TYPED" 'evt.is_io = true'
+	assert_output 'v6 long'
+	syntax_error 'evt.is_io = yes' 13 'unrecognized boolean value yes'
+}
+
+@test "a field Falco does not define stays untyped" {
+	matches 'ka.response.code >= 400 and ka.response.code < 404' 6
+}
+
+@test "--check warns about a field that neither Falco nor a plugin defines" {
+	run -0 --separate-stderr falco-filter --check 'k8s.ns.nmae = demo and k8s.ns.name = demo and ka.verb = get and falco_netpol.action = isolated'
+	assert_output ''
+	stderr_is "falco-filter: 'k8s.ns.nmae' is not a field of Falco or of its plugins: it is compared only if the alert carries that key"
+}
+
+# ---- numbers and values as bytes ----
+
+@test "numbers beyond 64 bits compare exactly" {
+	rules_of "$TYPED" 'ka.count > 9223372036854775807 and ka.count = 9.223372036854775808e18'
+	assert_output 'big numbers'
+}
+
+@test "fractions compare exactly, not as doubles" {
+	rules_of "$TYPED" 'ka.ratio > 0.1 and ka.ratio < 0.10000000000000002'
+	assert_output 'big numbers'
+}
+
+@test "an unsigned 64-bit field holds its largest value" {
+	rules_of "$TYPED" 'evt.num = 18446744073709551615 and evt.num > 9223372036854775807'
+	assert_output 'big numbers'
+}
+
+@test "a NUL in a value does not cut it for glob, endswith and regex" {
+	rules_of "$TYPED" 'proc.cmdline glob "ab?cd" and proc.cmdline endswith cd and proc.cmdline regex "ab.cd"'
+	assert_output 'nul'
+}
+
+@test "a NUL may be written in a value of an untyped field" {
+	rules_of "$TYPED" 'ka.note = "x\x00y"'
+	assert_output 'nul'
+}
+
+@test "a NUL in a value of a Falco field is refused, as Falco refuses it" {
+	syntax_error 'proc.cmdline = "ab\x00cd"' 16 'filter value cannot contain a NUL byte (\x00)'
+}
+
+# ---- grammar corners ----
+
+@test "an empty field argument is an error" {
+	syntax_error 'evt.arg[] = x' 9 "expected a field argument in '[...]'"
+}
+
+@test "a backslash before a blank in quotes is a backslash, as libsinsp reads it" {
+	printf '%s\n' '{"rule":"bs","output_fields":{"proc.cmdline":"a\\b"}}' >"$BATS_TEST_TMPDIR/in"
+	rules_of "$BATS_TEST_TMPDIR/in" 'proc.cmdline = "a\ b"'
+	assert_output 'bs'
+}
+
+@test "exists needs no blank before and" {
+	matches 'k8s.ns.name existsand proc.cmdline exists' 5
+}
+
+@test "in needs no blank before its list" {
+	matches 'proc.name in(sh)' 1
+}
+
+@test "a too deep condition is shown only around the column" {
+	local deep
+	deep=$(printf 'not %.0s' $(seq 30000))
+	run -2 --separate-stderr falco-filter "${deep}proc.name = sh" "$ALERTS"
+	(( ${#stderr} < 300 )) || fail "stderr has ${#stderr} bytes"
+	[ "${stderr%%$'\n'*}" = "falco-filter: condition: column 3997: nested more than 1000 deep" ]
+}
+
+# ---- bounded regexes ----
+
+@test "a regex that backtracks too long gives up with one warning, not the machine" {
+	python3 -c "import json; print(json.dumps({'rule':'evil','output_fields':{'proc.name':'a'*5000+'b'}})); print(json.dumps({'rule':'fine','output_fields':{'proc.name':'a'*5000}}))" >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr timeout 30 falco-filter -o %rule 'proc.name regex "(a{1,100}){1,100}"' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in"
+	assert_output "$(printf 'fine\nfine')"
+	stderr_is "falco-filter: regex '(a{1,100}){1,100}': gave up on a value of 5001 bytes (match limit reached), so it does not match; later ones are not reported"
+}
+
+@test "a regex too large to compile is refused" {
+	syntax_error 'proc.name regex "((a{1,100}){1,100}){1,100}"' 17 'invalid regex: regular expression is too large'
+}
+
+# ---- macros from rules files ----
+
+@test "a macro from a rules file stands for its condition" {
+	run -0 --separate-stderr falco-filter -l "$MACROS" -o %rule 'spawned_shell and not rule = nulls' "$ALERTS"
+	assert_output "$(printf 'time a\ntime b')"
+}
+
+@test "a later file appends to a macro and to the list it names" {
+	run -0 --separate-stderr falco-filter -l "$MACROS" -l "$FIXTURES/cond/macros-local.yaml" -o %rule 'spawned_shell' "$ALERTS" "$LISTED"
+	assert_output "$(printf 'time a\ntime b\npaths\nnulls\nnet')"
+}
+
+@test "a later file replaces a macro, and macros using it see the new one" {
+	run -0 --separate-stderr falco-filter -l "$MACROS" -l "$FIXTURES/cond/macros-local.yaml" -o %rule 'shell_in_demo' "$ALERTS"
+	assert_output "$(printf 'time b\nnulls')"
+}
+
+@test "a macro sees only the macros defined before it" {
+	run -2 --separate-stderr falco-filter -l "$MACROS" 'uses_a_later_one' "$ALERTS"
+	stderr_is "falco-filter: condition: column 1: macro 'uses_a_later_one': column 1: undefined list or macro 'defined_later'
+  uses_a_later_one
+  ^"
+}
+
+@test "a macro that names itself is a reference loop" {
+	run -2 --separate-stderr falco-filter -l "$MACROS" -l "$FIXTURES/cond/macros-local.yaml" 'loops' "$ALERTS"
+	stderr_is "falco-filter: condition: column 1: macro 'loops': column 18: reference loop in macro 'loops'
+  loops
+  ^"
+}
+
+@test "an undefined macro stays an error with rules files loaded" {
+	run -2 --separate-stderr falco-filter -l "$MACROS" 'my_macro and k8s.ns.name = demo' "$ALERTS"
+	stderr_is "falco-filter: condition: column 1: undefined list or macro 'my_macro'
+  my_macro and k8s.ns.name = demo
+  ^"
+}
+
+@test "a macro without a condition is an error with its line" {
+	run -2 --separate-stderr falco-filter -l "$FIXTURES/cond/macros-bad.yaml" 'rule exists' "$ALERTS"
+	stderr_is "falco-filter: $FIXTURES/cond/macros-bad.yaml:1: macro 'no_condition': no condition"
+}
+
+@test "appending to an undefined macro is an error" {
+	run -2 --separate-stderr falco-filter -l "$FIXTURES/cond/macros-append-undefined.yaml" 'rule exists' "$ALERTS"
+	stderr_is "falco-filter: $FIXTURES/cond/macros-append-undefined.yaml:1: macro 'never_defined': append to a macro not defined before"
+}
+
+@test "override and append: true together are refused, as Falco refuses them" {
+	run -2 --separate-stderr falco-filter -l "$FIXTURES/cond/macros-both.yaml" 'rule exists' "$ALERTS"
+	stderr_is "falco-filter: $FIXTURES/cond/macros-both.yaml:3: macro 'twice': keys 'override' and 'append: true' cannot be used together"
+}
+
+# ---- what other programs add to the alert ----
+
+@test "a top-level object is a field, and a dotted name a path into it" {
+	rules_of "$PATHS" 'falco_netpol.action in (isolated, would-isolate)'
+	assert_output "$(printf 'isolated\ndry run')"
+}
+
+@test "a path reaches nested objects" {
+	rules_of "$PATHS" 'falco_netpol.target.pod = nginx'
+	assert_output 'isolated'
+}
+
+@test "a top-level key exists on its own" {
+	rules_of "$PATHS" 'not falco_netpol exists'
+	assert_output 'none'
+}
+
+@test "a key of output_fields comes before a path" {
+	run -0 --separate-stderr falco-filter -o '%falco_netpol.action' 'rule = plain' "$PATHS"
+	assert_output 'a key of output_fields'
+}
+
+# ---- times relative to now ----
+
+@test "time >= -1h selects the alerts of the last hour" {
+	local recent old
+	recent=$(date -u -d '-10 minutes' +%Y-%m-%dT%H:%M:%S.000000000Z)
+	old=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%S.000000000Z)
+	printf '{"rule":"recent","time":"%s","output_fields":{}}\n{"rule":"old","time":"%s","output_fields":{}}\n' "$recent" "$old" >"$BATS_TEST_TMPDIR/in"
+	rules_of "$BATS_TEST_TMPDIR/in" 'time >= -1h'
+	assert_output 'recent'
+	rules_of "$BATS_TEST_TMPDIR/in" 'evt.time < -90m'
+	assert_output 'old'
+}
+
+@test "time compares with an RFC 3339 time or a date" {
+	rules_of "$VISTATECH" 'time > 2024-06-01T12:00:01Z and time < 2024-06-02'
+	assert_output "$(printf 'Unexpected outbound connection destination\nUnexpected outbound connection destination')"
+}
+
+@test "a time that is no time is an error" {
+	syntax_error 'time > -1x' 8 "'-1x' is no time: write a number of nanoseconds, an RFC 3339 time, a date, or a time relative to now such as -1h"
+}
+
+@test "transformers and val() evaluate in several threads at once" {
+	run -0 --separate-stderr cond-eval -t 4 'toupper(proc.name) == anyof (SH, BASH) or len(tags) > 2 or fd.name = val(proc.exepath) or b64(proc.name) exists' "$ALERTS"
+	assert_output "$(alerts 1 2 4 7 8)"
+	[ -z "$stderr" ]
 }

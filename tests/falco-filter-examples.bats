@@ -98,7 +98,7 @@ EOF
 
 @test "-p error with -o prints a summary line per severe alert" {
 	example 0 <<'EOF'
-falco-filter -p error -o '%time %priority %rule' alerts.ndjson
+falco-filter -p error -o '%time %priority %rule' < alerts.ndjson
 EOF
 	assert_output "2023-05-25T13:44:05.478445995Z Critical Terminal shell in container
 2023-06-30T00:36:21.780289000Z Critical GCP Bucket configured to be public
@@ -117,7 +117,7 @@ EOF
 
 @test "-c -v -r counts the alerts whose rule is not Falco's own" {
 	example 0 <<'EOF'
-falco-filter -c -v -r 'Falco internal:*' alerts.ndjson
+falco-filter -c -v -r 'Falco internal:*' < alerts.ndjson
 EOF
 	assert_output "14"
 	assert_equal "$stderr" ""
@@ -152,7 +152,7 @@ EOF
 
 @test "-t selects the alerts tagged shell" {
 	example 0 <<'EOF'
-falco-filter -t shell -o '%rule' alerts.ndjson
+falco-filter --tag shell -o '%rule' < alerts.ndjson
 EOF
 	assert_output "Terminal shell in container
 Run shell untrusted"
@@ -188,7 +188,7 @@ bash event-generator <NA>"
 
 @test "--json-fields keeps the nanosecond evt.time exact" {
 	example 0 <<'EOF'
-falco-filter -n 1 --json-fields time,rule,evt.time 'proc.name = sh' alerts.ndjson
+falco-filter -m 1 --json-fields time,rule,evt.time 'proc.name = sh' alerts.ndjson
 EOF
 	assert_output '{"time":"2023-05-25T13:44:05.478445995Z","rule":"Terminal shell in container","evt.time":1685022245478445995}'
 	assert_equal "$stderr" ""
@@ -215,7 +215,7 @@ EOF
 
 @test "-o %priority counted with sort and uniq gives the alerts by priority" {
 	example 0 <<'EOF'
-falco-filter -o %priority 'rule exists' alerts.ndjson | sort | uniq -c
+falco-filter -o %priority < alerts.ndjson | sort | uniq -c
 EOF
 	assert_output "      3 Critical
       1 Error
@@ -227,7 +227,7 @@ EOF
 
 @test "-q exits 0 at a critical alert, so && runs the next command" {
 	example 0 <<'EOF'
-falco-filter -q -p critical alerts.ndjson && echo page someone
+falco-filter -q -p critical < alerts.ndjson && echo page someone
 EOF
 	assert_output "page someone"
 	assert_equal "$stderr" ""

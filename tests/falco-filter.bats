@@ -89,7 +89,7 @@ finish_filter() {
 
 usage_lines() {
 	printf '%s\n' \
-	    "falco-filter: usage: falco-filter [OPTIONS] CONDITION [FILE...]" \
+	    "falco-filter: usage: falco-filter [OPTIONS] [CONDITION] [FILE...]" \
 	    "falco-filter:        falco-filter [OPTIONS] -e CONDITION [-e CONDITION...] [FILE...]" \
 	    "Try 'falco-filter --help'."
 }
@@ -173,7 +173,7 @@ falco-filter: skipped 1 bad line"
 @test "binary garbage is reported as invalid JSON at byte 1" {
 	run -0 --separate-stderr falco-filter 'rule exists' "$FILTER/garbage.ndjson"
 	assert_output "$(samples 12 13)"
-	assert_equal "$stderr" "falco-filter: $FILTER/garbage.ndjson:2: invalid JSON at byte 1
+	assert_equal "$stderr" "falco-filter: $FILTER/garbage.ndjson:2: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)
 falco-filter: skipped 1 bad line"
 }
 
@@ -230,8 +230,8 @@ falco-filter: skipped 1 bad line"
 falco-filter: skipped 1 bad line"
 }
 
-@test "a 5 MiB line is skipped with a warning and the stream goes on" {
-	run -0 --separate-stderr falco-filter 'rule exists' "$BATS_FILE_TMPDIR/long.ndjson"
+@test "a 5 MiB line is skipped with a warning, the stream goes on, and the status is 2" {
+	run -2 --separate-stderr falco-filter 'rule exists' "$BATS_FILE_TMPDIR/long.ndjson"
 	assert_output "$(samples 1 2)"
 	assert_equal "$stderr" "falco-filter: $BATS_FILE_TMPDIR/long.ndjson:2: line longer than 1048576 bytes, skipped
 falco-filter: skipped 1 bad line"
@@ -244,7 +244,7 @@ falco-filter: skipped 1 bad line"
 }
 
 @test "--max-line-bytes=1K skips the samples longer than 1024 bytes" {
-	run -0 --separate-stderr falco-filter --max-line-bytes=1K 'rule exists' "$SAMPLES"
+	run -2 --separate-stderr falco-filter --max-line-bytes=1K 'rule exists' "$SAMPLES"
 	assert_output "$(samples 1 2 3 4 5 6 7 8 10 12 13 14 15)"
 	assert_equal "$stderr" "falco-filter: $SAMPLES:9: line longer than 1024 bytes, skipped
 falco-filter: $SAMPLES:11: line longer than 1024 bytes, skipped
@@ -255,14 +255,14 @@ falco-filter: skipped 3 bad lines"
 @test "a line of exactly --max-line-bytes is read and one byte more is skipped" {
 	# {"rule":"..."} is 11 bytes around the fill
 	python3 -c 'print("{\"rule\":\"%s\"}" % ("y" * 1013)); print("{\"rule\":\"%s\"}" % ("z" * 1014))' >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-filter --max-line-bytes=1024 'rule exists' "$BATS_TEST_TMPDIR/in"
+	run -2 --separate-stderr falco-filter --max-line-bytes=1024 'rule exists' "$BATS_TEST_TMPDIR/in"
 	assert_output "$(sed -n 1p "$BATS_TEST_TMPDIR/in")"
 	assert_equal "$stderr" "falco-filter: $BATS_TEST_TMPDIR/in:2: line longer than 1024 bytes, skipped
 falco-filter: skipped 1 bad line"
 }
 
 @test "a numeric priority is no error and satisfies no minimum priority" {
-	run -1 --separate-stderr falco-filter -p debug "$FILTER/numeric-priority.ndjson"
+	run -1 --separate-stderr falco-filter -p debug '' "$FILTER/numeric-priority.ndjson"
 	assert_output ""
 	assert_equal "$stderr" ""
 	run -0 --separate-stderr falco-filter 'priority exists' "$FILTER/numeric-priority.ndjson"
@@ -312,7 +312,7 @@ falco-filter: skipped 1 bad line"
 }
 
 @test "-s silences the bad-line warnings and their summary" {
-	run -0 --separate-stderr falco-filter -s 'rule exists' "$FILTER/truncated.ndjson" "$BATS_FILE_TMPDIR/long.ndjson"
+	run -2 --separate-stderr falco-filter -s 'rule exists' "$FILTER/truncated.ndjson" "$BATS_FILE_TMPDIR/long.ndjson"
 	assert_output "$(samples 1 3 1 2)"
 	assert_equal "$stderr" ""
 }
@@ -341,7 +341,7 @@ falco-filter: skipped 1 bad line"
 @test "line numbers in messages start again in each file" {
 	run -0 --separate-stderr falco-filter 'rule exists' "$FILTER/garbage.ndjson" - <"$FILTER/empty-lines.ndjson"
 	assert_output "$(samples 12 13 5 6)"
-	assert_equal "$stderr" "falco-filter: $FILTER/garbage.ndjson:2: invalid JSON at byte 1
+	assert_equal "$stderr" "falco-filter: $FILTER/garbage.ndjson:2: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)
 falco-filter: (standard input):6: invalid JSON at byte 9
 falco-filter: skipped 2 bad lines"
 }
@@ -373,43 +373,76 @@ falco-filter: skipped 2 bad lines"
 }
 
 @test "-p selects alerts at least as severe as the priority, case-insensitively" {
-	run -0 --separate-stderr falco-filter -p CRITICAL "$SAMPLES"
+	run -0 --separate-stderr falco-filter -p CRITICAL <"$SAMPLES"
 	assert_output "$(samples 1 11 14)"
 	assert_equal "$stderr" ""
-	run -0 --separate-stderr falco-filter --min-priority=error "$SAMPLES"
+	run -0 --separate-stderr falco-filter --min-priority=error '' "$SAMPLES"
 	assert_output "$(samples 1 11 12 14)"
 }
 
 @test "-p info means informational" {
-	run -0 --separate-stderr falco-filter -c -p info "$SAMPLES"
+	run -0 --separate-stderr falco-filter -c -p info <"$SAMPLES"
 	assert_output 16
 	assert_equal "$stderr" ""
 }
 
 @test "-p with an unknown priority is a usage error" {
-	run -2 --separate-stderr falco-filter -p severe "$SAMPLES"
+	run -2 --separate-stderr falco-filter -p severe '' "$SAMPLES"
 	assert_output ""
 	[[ $stderr == "falco-filter: --min-priority: 'severe': "* ]]
 }
 
 @test "-r globs select the alerts whose rule matches any of them" {
-	run -0 --separate-stderr falco-filter -r 'Attach*' --rule='Malicious IPs' "$SAMPLES"
+	run -0 --separate-stderr falco-filter -r 'Attach*' --rule='Malicious IPs' <"$SAMPLES"
 	assert_output "$(samples 6 8 13)"
 	assert_equal "$stderr" ""
 }
 
-@test "-t selects the alerts carrying every tag given" {
-	run -0 --separate-stderr falco-filter -t container --tag=shell "$SAMPLES"
+@test "--tag selects the alerts carrying every tag given" {
+	run -0 --separate-stderr falco-filter --tag container --tag=shell <"$SAMPLES"
 	assert_output "$(samples 1 16)"
 	assert_equal "$stderr" ""
 }
 
-@test "-p, -r, -t and -e must all hold together" {
-	run -0 --separate-stderr falco-filter -p notice -t container -r '*shell*' -e 'user.name = root' "$SAMPLES"
-	assert_output "$(samples 1 16)"
-	run -0 --separate-stderr falco-filter -p warning -t container -r '*shell*' -e 'user.name = root' "$SAMPLES"
+@test "-p, -r and --tag narrow the condition operand: they never make it a file (README's first pipeline)" {
+	run -0 --separate-stderr falco-filter -p warning 'k8s.ns.name = default' "$SAMPLES"
 	assert_output "$(sample 1)"
-	run -1 --separate-stderr falco-filter -p warning -t container -r '*shell*' -e 'user.name = nobody' "$SAMPLES"
+	run -0 --separate-stderr falco-filter -p warning 'k8s.ns.name = default' <"$SAMPLES"
+	assert_output "$(sample 1)"
+	run -0 --separate-stderr falco-filter -r '*shell*' --tag container 'proc.name in (sh, bash)' "$SAMPLES"
+	assert_output "$(samples 1 16)"
+}
+
+@test "with no operand every alert of standard input is considered: counting needs no condition" {
+	run -0 --separate-stderr falco-filter -c <"$SAMPLES"
+	assert_output 16
+	run -0 --separate-stderr falco-filter -o '%priority' <"$SAMPLES"
+	assert_output "$(jq -r .priority "$SAMPLES")"
+}
+
+@test "an empty condition holds for every alert, as grep '' matches every line" {
+	run -0 --separate-stderr falco-filter -c '' "$SAMPLES" "$SAMPLES"
+	assert_output 32
+}
+
+@test "-c with -o or --json-fields is refused: it prints only a number" {
+	run -2 --separate-stderr falco-filter -c -o '%rule' '' "$SAMPLES"
+	assert_equal "$stderr" "falco-filter: --count prints only a number: no --output"
+	run -2 --separate-stderr falco-filter -c --json-fields rule '' "$SAMPLES"
+	assert_equal "$stderr" "falco-filter: --count prints only a number: no --json-fields"
+}
+
+@test "-w is -e, the letter every program gives its condition" {
+	run -0 --separate-stderr falco-filter -w 'priority = Notice' -w 'rule startswith Contact' "$SAMPLES"
+	assert_output "$(samples 3 4)"
+}
+
+@test "-p, -r, --tag and -e must all hold together" {
+	run -0 --separate-stderr falco-filter -p notice --tag container -r '*shell*' -e 'user.name = root' "$SAMPLES"
+	assert_output "$(samples 1 16)"
+	run -0 --separate-stderr falco-filter -p warning --tag container -r '*shell*' -e 'user.name = root' "$SAMPLES"
+	assert_output "$(sample 1)"
+	run -1 --separate-stderr falco-filter -p warning --tag container -r '*shell*' -e 'user.name = nobody' "$SAMPLES"
 	assert_output ""
 	assert_equal "$stderr" ""
 }
@@ -443,25 +476,25 @@ falco-filter: skipped 2 bad lines"
 	assert_output 10
 }
 
-@test "-n stops after N selected alerts" {
-	run -0 --separate-stderr falco-filter -n 2 'priority = Notice' "$SAMPLES"
+@test "-m stops after N selected alerts" {
+	run -0 --separate-stderr falco-filter -m 2 'priority = Notice' "$SAMPLES"
 	assert_output "$(samples 2 3)"
 	assert_equal "$stderr" ""
 }
 
-@test "-n stops reading, so bad lines after the last selected alert are not reported" {
+@test "-m stops reading, so bad lines after the last selected alert are not reported" {
 	run -0 --separate-stderr falco-filter --max-count=1 'rule exists' "$FILTER/truncated.ndjson"
 	assert_output "$(sample 1)"
 	assert_equal "$stderr" ""
 }
 
-@test "-n with -c counts at most N" {
-	run -0 --separate-stderr falco-filter -c -n 4 'rule exists' "$SAMPLES"
+@test "-m with -c counts at most N" {
+	run -0 --separate-stderr falco-filter -c -m 4 'rule exists' "$SAMPLES"
 	assert_output 4
 }
 
-@test "-n with a number that is not one is a usage error" {
-	run -2 --separate-stderr falco-filter -n two 'rule exists' "$SAMPLES"
+@test "-m with a number that is not one is a usage error" {
+	run -2 --separate-stderr falco-filter -m two 'rule exists' "$SAMPLES"
 	assert_output ""
 	assert_equal "$stderr" "falco-filter: --max-count: 'two': invalid"
 }
@@ -529,9 +562,9 @@ falco-filter: skipped 2 bad lines"
 	assert_equal "$stderr" ""
 }
 
-@test "-o prints numbers exactly, lists joined by commas, and %% as a percent" {
-	run -0 --separate-stderr falco-filter --output='%evt.time %proc.tty %user.loginuid %tags 100%%' 'hostname = falco-xczjd' "$SAMPLES"
-	assert_output "1685022245478445995 34816 -1 container,mitre_execution,shell 100%"
+@test "-o prints evt.time and lists as Falco does, numbers exactly, and %% as a percent" {
+	TZ=UTC run -0 --separate-stderr falco-filter --output='%evt.time %evt.rawtime %proc.tty %user.loginuid %tags 100%%' 'hostname = falco-xczjd' "$SAMPLES"
+	assert_output "13:44:05.478445995 1685022245478445995 34816 -1 (container,mitre_execution,shell) 100%"
 }
 
 @test "-o prints <NA> for a null field and reads bracketed field names" {
@@ -628,12 +661,12 @@ for line in sys.argv[1].split("\n"):
 	local option
 	run -0 --separate-stderr falco-filter --help
 	assert_equal "$stderr" ""
-	assert_line --index 0 "usage: falco-filter [OPTIONS] CONDITION [FILE...]"
-	for option in -c,\ --count -e,\ --expr=COND -h,\ --help -l,\ --lists=FILE \
-	    -n,\ --max-count=N -o,\ --output=FORMAT -p,\ --min-priority=P \
-	    -q,\ --quiet -r,\ --rule=GLOB -s,\ --no-messages -t,\ --tag=TAG \
-	    -v,\ --invert -V,\ --version --check --json-fields= \
-	    --max-line-bytes=N --strict --throttle=FIELDS:DURATION \
+	assert_line --index 0 "usage: falco-filter [OPTIONS] [CONDITION] [FILE...]"
+	for option in -c,\ --count -e,\ --expr=CONDITION -h,\ --help -l,\ --lists=FILE \
+	    -m,\ --max-count=N -o,\ --output=FORMAT -p,\ --min-priority=PRIORITY \
+	    -q,\ --quiet -r,\ --rule=GLOB -s,\ --no-messages --tag=TAG \
+	    -v,\ --invert -V,\ --version -w,\ --when=CONDITION --check --json-fields= \
+	    --max-line-bytes=SIZE --follow --strict --throttle=FIELDS:DURATION \
 	    --throttle-keys=N; do
 		assert_output --partial "$option"
 	done
@@ -641,7 +674,7 @@ for line in sys.argv[1].split("\n"):
 
 @test "-h is --help" {
 	run -0 --separate-stderr falco-filter -h
-	assert_line --index 0 "usage: falco-filter [OPTIONS] CONDITION [FILE...]"
+	assert_line --index 0 "usage: falco-filter [OPTIONS] [CONDITION] [FILE...]"
 }
 
 @test "-V prints the version" {
@@ -652,8 +685,8 @@ for line in sys.argv[1].split("\n"):
 	assert_output "falco-filter 0.1.0"
 }
 
-@test "no condition is a usage error with status 2" {
-	run -2 --separate-stderr falco-filter
+@test "--check without a condition is a usage error with status 2" {
+	run -2 --separate-stderr falco-filter --check
 	assert_output ""
 	assert_equal "$stderr" "$(usage_lines)"
 }

@@ -35,6 +35,8 @@ setup() {
 	LOG=$BATS_TEST_TMPDIR/requests.ndjson
 	DUMP=$BATS_TEST_TMPDIR/dump.json
 	cp "$FIXTURES/netpol/state.json" "$STATE"
+	# the --max-actions count of each test, not the machine's
+	export STATE_DIRECTORY=$BATS_TEST_TMPDIR/statedir
 	API_PID=
 }
 
@@ -112,6 +114,7 @@ requests() {
 	assert_output "$(kubecon_isolated)"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
 PATCH /api/v1/namespaces/default/pods/kubecon"
 	run -0 jq -c '.networkpolicies[] | select(.metadata.namespace == "default") | {metadata: {name: .metadata.name, labels: .metadata.labels}, spec}' "$DUMP"
@@ -127,22 +130,29 @@ PATCH /api/v1/namespaces/default/pods/kubecon"
 	assert_output '["application/merge-patch+json",{"fieldManager":"falco-netpol"},{"metadata":{"labels":{"falco-pipes.io/quarantine":"true"}}}]'
 }
 
-@test "a second alert for the same pod makes no request" {
+@test "a second alert for the same pod reads the pod and the policy again and writes nothing" {
 	start_api
 	run -0 --separate-stderr netpol <(sample 1; sample 1)
 	assert_line --index 1 "$(annotated "$(sample 1)" '{"action":"already-isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}')"
-	run -0 wc -l <"$LOG"
-	assert_output 3
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+PATCH /api/v1/namespaces/default/pods/kubecon
+GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine"
 }
 
-@test "a second pod in the namespace reuses the policy without asking again" {
+@test "a second pod in the namespace reuses the policy once it is read back" {
 	start_api
 	run -0 --separate-stderr netpol <(sample 1; sample 2)
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
 PATCH /api/v1/namespaces/default/pods/kubecon
 GET /api/v1/namespaces/default/pods/alpine
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 PATCH /api/v1/namespaces/default/pods/alpine"
 }
 
@@ -152,7 +162,6 @@ PATCH /api/v1/namespaces/default/pods/alpine"
 	assert_output "$(annotated "$(alert restart old)" '{"action":"already-isolated","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":null}')"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/restart/pods/old
-POST /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies
 GET /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine"
 }
 
@@ -172,6 +181,7 @@ GET /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-qu
 	assert_output "GET /api/v1/namespaces/demo/pods/web-5d4f8-abcde
 GET /apis/apps/v1/namespaces/demo/replicasets/web-5d4f8
 GET /apis/apps/v1/namespaces/demo/deployments/web
+GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-deployment-web
 POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "falco-pipes-deployment-web") | .spec.podSelector' "$DUMP"
 	assert_output '{"matchExpressions":[{"key":"track","operator":"NotIn","values":["canary"]}],"matchLabels":{"app":"web"}}'
@@ -198,7 +208,9 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	assert_line --index 0 "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"falco-pipes-app-nginx","reason":null}')"
 	assert_line --index 1 "$(annotated "$(alert demo web-5d4f8-abcde)" '{"action":"already-isolated","namespace":"demo","pod":"web-5d4f8-abcde","policy":"falco-pipes-app-nginx","reason":null}')"
 	run -0 requests
-	assert_output "POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
+	assert_output "GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-app-nginx
+POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies
+GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-app-nginx"
 }
 
 @test "allow-dns, allow-cidr and ingress shape the policy" {
@@ -253,7 +265,7 @@ $(annotated "$(alert kube-node-lease y)" '{"action":"skipped","namespace":"kube-
 
 @test "--namespace acts in every namespace it names" {
 	start_api
-	run -0 --separate-stderr netpol -n restart --namespace demo <(alert demo lone; sample 1)
+	run -0 --separate-stderr netpol --namespace restart --namespace demo <(alert demo lone; sample 1)
 	assert_output "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"falco-pipes-quarantine","reason":null}')
 $(annotated "$(sample 1)" '{"action":"skipped","namespace":"default","pod":"kubecon","policy":null,"reason":"namespace is not in --namespace"}')"
 	run -0 pod_labels lone
@@ -319,7 +331,7 @@ $(annotated "$(sample 1)" '{"action":"skipped","namespace":"default","pod":"kube
 	start_api
 	run -0 --separate-stderr netpol --dry-run <(sample 1)
 	assert_output "$(annotated "$(sample 1)" '{"action":"dry-run","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}')"
-	stderr_is "falco-netpol: dry-run: create networkpolicies.networking.k8s.io 'default'
+	stderr_is "falco-netpol: dry-run: create networkpolicies.networking.k8s.io 'default/falco-pipes-quarantine'
 {\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"falco-pipes-quarantine\",\"namespace\":\"default\",\"labels\":{\"app.kubernetes.io/managed-by\":\"falco-pipes\"}},\"spec\":{\"podSelector\":{\"matchLabels\":{\"falco-pipes.io/quarantine\":\"true\"}},\"policyTypes\":[\"Egress\"]}}
 falco-netpol: dry-run: patch pods 'default/kubecon'
 {\"metadata\":{\"labels\":{\"falco-pipes.io/quarantine\":\"true\"}}}"
@@ -361,17 +373,23 @@ GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-qu
 @test "max-actions skips isolations over the cap" {
 	start_api
 	run -0 --separate-stderr netpol --max-actions 1/1h <(sample 1; sample 2)
-	assert_line --index 1 "$(annotated "$(sample 2)" '{"action":"skipped","namespace":"default","pod":"alpine","policy":null,"reason":"more than 1 isolations in 3600s (--max-actions)"}')"
-	run -1 grep -c alpine "$LOG"
+	assert_line --index 1 "$(annotated "$(sample 2)" '{"action":"skipped","namespace":"default","pod":"alpine","policy":"falco-pipes-quarantine","reason":"more than 1 isolations in 3600s (--max-actions)"}')"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+PATCH /api/v1/namespaces/default/pods/kubecon
+GET /api/v1/namespaces/default/pods/alpine
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine"
 }
 
 @test "403 names the verb, the resource and the RBAC rule, and the stream goes on" {
 	edit_state '.forbid = ["create networkpolicies"]'
 	start_api
 	run -1 --separate-stderr netpol <(sample 1; sample 12)
-	assert_line --index 0 "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"create networkpolicies.networking.k8s.io '"'default'"': 403 Forbidden"}')"
+	assert_line --index 0 "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"create networkpolicies.networking.k8s.io '"'default/falco-pipes-quarantine'"': 403 Forbidden"}')"
 	assert_line --index 1 "$(annotated "$(sample 12)" '{"action":"skipped","namespace":null,"pod":null,"policy":null,"reason":"alert names no pod"}')"
-	stderr_is "falco-netpol: create networkpolicies.networking.k8s.io 'default': 403 Forbidden: networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:falco:falco-netpol\" cannot create resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"default\"
+	stderr_is "falco-netpol: create networkpolicies.networking.k8s.io 'default/falco-pipes-quarantine': 403 Forbidden: networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:falco:falco-netpol\" cannot create resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"default\"
 falco-netpol: an RBAC rule that allows it: {apiGroups: [\"networking.k8s.io\"], resources: [\"networkpolicies\"], verbs: [\"create\"]}"
 	run -1 grep -c PATCH "$LOG"
 }
@@ -406,6 +424,7 @@ POST"
 	stderr_is ""
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
 POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
@@ -416,8 +435,8 @@ PATCH /api/v1/namespaces/default/pods/kubecon"
 	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "status": 503, "times": 2}]'
 	start_api
 	run -1 --separate-stderr netpol --retries 1 <(sample 1)
-	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"create networkpolicies.networking.k8s.io '"'default'"': 503 ServiceUnavailable"}')"
-	stderr_is "falco-netpol: create networkpolicies.networking.k8s.io 'default': 503 ServiceUnavailable: fault injected by the test"
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"create networkpolicies.networking.k8s.io '"'default/falco-pipes-quarantine'"': 503 ServiceUnavailable"}')"
+	stderr_is "falco-netpol: create networkpolicies.networking.k8s.io 'default/falco-pipes-quarantine': 503 ServiceUnavailable: fault injected by the test"
 	run -0 grep -c POST "$LOG"
 	assert_output 2
 	run -1 grep -c PATCH "$LOG"
@@ -430,6 +449,7 @@ PATCH /api/v1/namespaces/default/pods/kubecon"
 	stderr_is ""
 	run -0 jq -r '.user' "$LOG"
 	assert_output "kubectl-proxy
+kubectl-proxy
 kubectl-proxy
 kubectl-proxy"
 }
@@ -520,6 +540,7 @@ write_kubeconfig() {
 	run -0 jq -r '.user' "$LOG"
 	assert_output "exec-user
 exec-user
+exec-user
 exec-user"
 }
 
@@ -536,9 +557,10 @@ exec-user"
 	run -0 --separate-stderr falco-netpol <(sample 1)
 	assert_output "$(kubecon_isolated)"
 	run -0 wc -l <"$EXEC_PLUGIN_LOG"
-	assert_output 3
+	assert_output 4
 	run -0 jq -r '.user' "$LOG"
 	assert_output "exec-user
+exec-user
 exec-user
 exec-user"
 }
@@ -564,7 +586,7 @@ exec-user"
 	start_api
 	run -0 --separate-stderr netpol <<<'not json'
 	assert_output 'not json'
-	stderr_is "falco-netpol: (standard input):1: invalid JSON at byte 1"
+	stderr_is "falco-netpol: (standard input):1: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)"
 	[ ! -s "$LOG" ]
 }
 
@@ -600,6 +622,7 @@ exec-user"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/demo/pods/agent-x7k2p
 GET /apis/apps/v1/namespaces/demo/daemonsets/agent
+GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-daemonset-agent
 POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "falco-pipes-daemonset-agent") | [.metadata.labels, .spec.podSelector]' "$DUMP"
 	assert_output '[{"app.kubernetes.io/managed-by":"falco-pipes"},{"matchLabels":{"app":"agent"}}]'
@@ -612,6 +635,7 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/demo/pods/backup-29xk4
 GET /apis/batch/v1/namespaces/demo/jobs/backup
+GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-job-backup
 POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "falco-pipes-job-backup") | .spec.podSelector' "$DUMP"
 	assert_output '{"matchLabels":{"batch.kubernetes.io/controller-uid":"55555555-5555-5555-5555-555555555555"}}'
@@ -636,7 +660,7 @@ POST /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies"
 	start_api
 	run -0 --separate-stderr netpol --dry-run --mode owner <(alert demo db-0)
 	assert_output "$(annotated "$(alert demo db-0)" '{"action":"dry-run","namespace":"demo","pod":"db-0","policy":"falco-pipes-statefulset-db","reason":null}')"
-	stderr_is "falco-netpol: dry-run: create networkpolicies.networking.k8s.io 'demo'
+	stderr_is "falco-netpol: dry-run: create networkpolicies.networking.k8s.io 'demo/falco-pipes-statefulset-db'
 {\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"falco-pipes-statefulset-db\",\"namespace\":\"demo\",\"labels\":{\"app.kubernetes.io/managed-by\":\"falco-pipes\"}},\"spec\":{\"podSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"policyTypes\":[\"Egress\"]}}"
 	run -0 requests
 	assert_output "GET /api/v1/namespaces/demo/pods/db-0
@@ -654,11 +678,11 @@ GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-state
 
 @test "selector mode takes several labels and --policy-name, and release deletes its policy" {
 	start_api
-	run -0 --separate-stderr netpol -m selector -s app=web --selector tier=front --policy-name web-off <(alert demo lone)
+	run -0 --separate-stderr netpol --mode selector --selector app=web --selector tier=front --policy-name web-off <(alert demo lone)
 	assert_output "$(annotated "$(alert demo lone)" '{"action":"isolated","namespace":"demo","pod":"lone","policy":"web-off","reason":null}')"
 	run -0 jq -c '.networkpolicies[] | select(.metadata.name == "web-off") | .spec.podSelector' "$DUMP"
 	assert_output '{"matchLabels":{"app":"web","tier":"front"}}'
-	run -0 --separate-stderr netpol -m selector -s app=web -s tier=front --policy-name web-off -r demo/lone
+	run -0 --separate-stderr netpol --mode selector --selector app=web --selector tier=front --policy-name web-off --release demo/lone
 	assert_output '{"action":"released","namespace":"demo","pod":"lone","policy":"web-off","reason":null}'
 	run -0 jq -r 'select(.method == "DELETE") | .path' "$LOG"
 	assert_output /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/web-off
@@ -668,16 +692,19 @@ GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-state
 
 @test "release never deletes a policy falco-pipes did not create" {
 	start_api
-	run -1 --separate-stderr netpol -m selector -s app=api --policy-name falco-pipes-quarantine -r prod/api
+	run -1 --separate-stderr netpol --mode selector --selector app=api --policy-name falco-pipes-quarantine --release prod/api
 	assert_output '{"action":"failed","namespace":"prod","pod":"api","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' was not created by falco-pipes"}'
 	stderr_is "falco-netpol: 'prod/falco-pipes-quarantine': not created by falco-pipes, left alone"
 	run -1 grep -c DELETE "$LOG"
 }
 
-@test "release of a pod that is gone is skipped" {
+@test "release of a pod that is gone says so and exits 1" {
 	start_api
-	run -0 --separate-stderr netpol --release demo/gone
-	assert_output '{"action":"skipped","namespace":"demo","pod":"gone","policy":"falco-pipes-quarantine","reason":"pod not found"}'
+	run -1 --separate-stderr netpol --release demo/gone
+	assert_output '{"action":"skipped","namespace":"demo","pod":"gone","policy":null,"reason":"pod not found"}'
+	stderr_is ""
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/demo/pods/gone"
 }
 
 @test "a 422 from the server fails the alert with its reason, not retried" {
@@ -722,9 +749,11 @@ GET /apis/networking.k8s.io/v1/namespaces/demo/networkpolicies/falco-pipes-state
 $(annotated "$(sample 2)" '{"action":"isolated","namespace":"default","pod":"alpine","policy":"falco-pipes-quarantine","reason":null}')"
 	run -0 jq -r '"\(.user) \(.method) \(.path)"' "$LOG"
 	assert_output "first GET /api/v1/namespaces/default/pods/kubecon
+first GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 first POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
 first PATCH /api/v1/namespaces/default/pods/kubecon
 second GET /api/v1/namespaces/default/pods/alpine
+second GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
 second PATCH /api/v1/namespaces/default/pods/alpine"
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output ""
@@ -792,6 +821,7 @@ second PATCH /api/v1/namespaces/default/pods/alpine"
 	assert_output "$(kubecon_isolated)"
 	run -0 jq -r '.user' "$LOG"
 	assert_output "falco-netpol-client
+falco-netpol-client
 falco-netpol-client
 falco-netpol-client"
 }
@@ -882,4 +912,431 @@ falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused
 	run -1 --separate-stderr falco-netpol --retries 0 <(sample 1)
 	assert_output --partial '"falco_netpol":{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': no answer: '
 	output=$stderr assert_output --regexp "^falco-netpol: get pods 'default/kubecon': 'https://\[::1\]:1': "
+}
+
+# --- a policy in force, or no claim (issue 9 item 1) ---
+
+# policy_in NS SPEC: put in the fake's state a policy falco-pipes-quarantine
+# labelled as ours with that spec, as anyone allowed to write policies could
+policy_in() {
+	edit_state "del(.networkpolicies[] | select(.metadata.namespace == \"$1\" and .metadata.name == \"falco-pipes-quarantine\")) |
+		.networkpolicies += [{apiVersion: \"networking.k8s.io/v1\", kind: \"NetworkPolicy\",
+		metadata: {name: \"falco-pipes-quarantine\", namespace: \"$1\",
+			labels: {\"app.kubernetes.io/managed-by\": \"falco-pipes\"}},
+		spec: $2}]"
+}
+
+# policy_spec NS: the spec of the namespace's quarantine policy as stored
+policy_spec() {
+	jq -c --arg ns "$1" '.networkpolicies[] | select(.metadata.namespace == $ns and .metadata.name == "falco-pipes-quarantine") | .spec' "$DUMP"
+}
+
+QUARANTINE='{"matchLabels":{"falco-pipes.io/quarantine":"true"}}'
+
+@test "a forged policy of ours that allows all egress is replaced, not taken for isolation" {
+	policy_in restart "{podSelector: $QUARANTINE, policyTypes: [\"Egress\"], egress: [{}]}"
+	start_api
+	local version
+	version=$(jq -r '.networkpolicies[] | select(.metadata.namespace == "restart") | .metadata.resourceVersion' "$DUMP")
+	run -0 --separate-stderr netpol <(alert restart old)
+	assert_output "$(annotated "$(alert restart old)" '{"action":"isolated","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":null}')"
+	stderr_is "falco-netpol: 'restart/falco-pipes-quarantine': the policy differs from what this run asks (egress): updating it"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/restart/pods/old
+GET /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine
+PUT /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine"
+	run -0 jq -c 'select(.method == "PUT") | [.query, .content_type, .body]' "$LOG"
+	assert_output '[{"fieldManager":"falco-netpol"},"application/json",{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"labels":{"app.kubernetes.io/managed-by":"falco-pipes"},"name":"falco-pipes-quarantine","namespace":"restart","resourceVersion":"'"$version"'"},"spec":{"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}}]'
+	run -0 policy_spec restart
+	assert_output '{"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}'
+}
+
+@test "a forged policy that drops Egress from policyTypes is replaced too" {
+	policy_in default "{podSelector: $QUARANTINE, policyTypes: [\"Ingress\"]}"
+	start_api
+	run -0 --separate-stderr netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is "falco-netpol: 'default/falco-pipes-quarantine': the policy differs from what this run asks (policyTypes): updating it"
+	run -0 policy_spec default
+	assert_output '{"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}'
+}
+
+@test "a run with --ingress after an earlier run without it updates the policy" {
+	start_api
+	run -0 --separate-stderr netpol <(sample 1)
+	run -0 --separate-stderr netpol --ingress <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is "falco-netpol: 'default/falco-pipes-quarantine': the policy differs from what this run asks (policyTypes): updating it"
+	run -0 policy_spec default
+	assert_output '{"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Ingress","Egress"]}'
+	run -0 --separate-stderr netpol --ingress <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"already-isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}')"
+	stderr_is ""
+	run -0 jq -r '.method' "$LOG"
+	assert_output "GET
+GET
+POST
+PATCH
+GET
+GET
+PUT
+GET
+GET"
+}
+
+@test "a run with another --allow-cidr replaces the ranges of the earlier run" {
+	start_api
+	run -0 --separate-stderr netpol --allow-cidr 10.0.0.0/8 <(sample 1)
+	run -0 --separate-stderr netpol --allow-cidr 192.168.0.0/16 <(sample 2)
+	assert_output "$(annotated "$(sample 2)" '{"action":"isolated","namespace":"default","pod":"alpine","policy":"falco-pipes-quarantine","reason":null}')"
+	stderr_is "falco-netpol: 'default/falco-pipes-quarantine': the policy differs from what this run asks (egress): updating it"
+	run -0 policy_spec default
+	assert_output '{"egress":[{"to":[{"ipBlock":{"cidr":"192.168.0.0/16"}}]}],"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}'
+}
+
+@test "policyTypes in another order is the same policy" {
+	policy_in restart "{podSelector: $QUARANTINE, policyTypes: [\"Egress\", \"Ingress\"], egress: []}"
+	start_api
+	run -0 --separate-stderr netpol --ingress <(alert restart old)
+	assert_output "$(annotated "$(alert restart old)" '{"action":"already-isolated","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":null}')"
+	stderr_is ""
+	run -1 grep -c -e POST -e PUT -e PATCH "$LOG"
+}
+
+@test "a foreign policy of that name fails the alert even for a pod already labelled" {
+	edit_state '(.networkpolicies[] | select(.metadata.namespace == "restart") | .metadata.labels) = {"team": "net"}'
+	start_api
+	run -1 --separate-stderr netpol <(alert restart old)
+	assert_output "$(annotated "$(alert restart old)" '{"action":"failed","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' exists and was not created by falco-pipes"}')"
+	stderr_is "falco-netpol: 'restart/falco-pipes-quarantine': a policy of that name exists and was not created by falco-pipes; pod left alone"
+	run -1 grep -c -e POST -e PUT -e PATCH -e DELETE "$LOG"
+}
+
+@test "a policy changed between the read and the update is read again and updated" {
+	policy_in restart "{podSelector: $QUARANTINE, policyTypes: [\"Egress\"], egress: [{}]}"
+	edit_state '.faults = [{"method": "PUT", "resource": "networkpolicies", "touch": {"spec": {"egress": [{}, {}]}}, "times": 1}]'
+	start_api
+	# what the fake stamps: the policy's version, then the next one for the touch
+	local read_first read_second
+	read_first=$(jq -r '.networkpolicies[] | select(.metadata.namespace == "restart") | .metadata.resourceVersion' "$DUMP")
+	read_second=$(jq '[.[][] | .metadata.resourceVersion | tonumber] | max + 1' "$DUMP")
+	run -0 --separate-stderr netpol <(alert restart old)
+	assert_output "$(annotated "$(alert restart old)" '{"action":"isolated","namespace":"restart","pod":"old","policy":"falco-pipes-quarantine","reason":null}')"
+	stderr_is "falco-netpol: 'restart/falco-pipes-quarantine': the policy differs from what this run asks (egress): updating it
+falco-netpol: 'restart/falco-pipes-quarantine': the policy differs from what this run asks (egress): updating it"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/restart/pods/old
+GET /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine
+PUT /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine
+GET /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine
+PUT /apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine"
+	# each update carried the resourceVersion of the read before it
+	run -0 jq -r 'select(.method == "PUT") | .body.metadata.resourceVersion' "$LOG"
+	assert_output "$read_first
+$read_second"
+	run -0 policy_spec restart
+	assert_output '{"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}'
+}
+
+@test "a policy changed under every update fails the alert and the pod is not labelled" {
+	policy_in default "{podSelector: $QUARANTINE, policyTypes: [\"Egress\"], egress: [{}]}"
+	edit_state '.faults = [{"method": "PUT", "resource": "networkpolicies", "touch": {"spec": {"egress": [{}]}}, "times": 3}]'
+	start_api
+	run -1 --separate-stderr netpol <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' changed under each write"}')"
+	assert_equal "$(grep -c 'updating it' <<<"$stderr")" 3
+	assert_equal "${stderr##*$'\n'}" "falco-netpol: 'default/falco-pipes-quarantine': the policy changed under each of 3 writes"
+	run -0 grep -c PUT "$LOG"
+	assert_output 3
+	run -1 grep -c PATCH "$LOG"
+	run -0 policy_spec default
+	assert_output '{"egress":[{}],"podSelector":{"matchLabels":{"falco-pipes.io/quarantine":"true"}},"policyTypes":["Egress"]}'
+}
+
+@test "a policy created by another process between the read and the create is read again" {
+	edit_state '.faults = [{"method": "GET", "resource": "networkpolicies", "status": 404, "reason": "NotFound", "times": 1}]'
+	policy_in default "{podSelector: $QUARANTINE, policyTypes: [\"Egress\"]}"
+	start_api
+	run -0 --separate-stderr netpol <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is ""
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
+PATCH /api/v1/namespaces/default/pods/kubecon"
+}
+
+@test "a policy that the server stores otherwise than sent fails the alert" {
+	edit_state '.faults = [{"method": "POST", "resource": "networkpolicies", "mutate": {"spec": {"egress": [{}]}}, "times": 1}]'
+	start_api
+	run -1 --separate-stderr netpol <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"policy '"'falco-pipes-quarantine'"' was stored with another egress"}')"
+	stderr_is "falco-netpol: 'default/falco-pipes-quarantine': the server stored another policy than was sent (egress)"
+	run -1 grep -c PATCH "$LOG"
+}
+
+@test "the fake answers an update with a stale resourceVersion 409 Conflict, as the API server does" {
+	start_api
+	local url=$SERVER/apis/networking.k8s.io/v1/namespaces/restart/networkpolicies/falco-pipes-quarantine
+	run -0 curl -sS --cacert "$CERTS/ca.crt" -H 'Authorization: Bearer good-token' \
+		-X PUT -H 'Content-Type: application/json' -w ' %{http_code}' \
+		-d '{"metadata":{"name":"falco-pipes-quarantine","resourceVersion":"1"},"spec":{}}' "$url"
+	assert_output '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Operation cannot be fulfilled on networkpolicies.networking.k8s.io \"falco-pipes-quarantine\": the object has been modified; please apply your changes to the latest version and try again","reason":"Conflict","details":{"name":"falco-pipes-quarantine","group":"networking.k8s.io","kind":"networkpolicies"},"code":409} 409'
+}
+
+# --- memory proves nothing (issue 10 item 2) ---
+
+@test "a long-running falco-netpol isolates again a pod that another process released" {
+	start_api
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out pid
+	mkfifo "$in"
+	netpol <"$in" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 4>"$in"
+	sample 1 >&4
+	wait_for_file "$out"
+	run -0 --separate-stderr netpol --release default/kubecon
+	assert_output '{"action":"released","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}'
+	sample 1 >&4
+	exec 4>&-
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 0 ]
+	run -0 cat "$out"
+	assert_output "$(kubecon_isolated)
+$(kubecon_isolated)"
+	run -0 pod_labels kubecon
+	assert_output '{"falco-pipes.io/quarantine":"true","run":"kubecon"}'
+}
+
+@test "a policy deleted by another process is created again for the next alert" {
+	start_api
+	local in=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out pid
+	mkfifo "$in"
+	netpol --mode selector --selector app=web <"$in" >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 4>"$in"
+	alert demo lone >&4
+	wait_for_file "$out"
+	run -0 --separate-stderr netpol --mode selector --selector app=web --release demo/lone
+	alert demo lone >&4
+	exec 4>&-
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 0 ]
+	run -0 jq -c '.falco_netpol.action' "$out"
+	assert_output '"isolated"
+"isolated"'
+	run -0 jq '[.networkpolicies[] | select(.metadata.name == "falco-pipes-app-web")] | length' "$DUMP"
+	assert_output 1
+}
+
+@test "release of a pod without the label says not-isolated and exits 1" {
+	start_api
+	run -1 --separate-stderr netpol --release default/kubecon
+	assert_output '{"action":"not-isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":"the pod has no label falco-pipes.io/quarantine=true"}'
+	stderr_is ""
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon"
+}
+
+@test "release in selector mode without the policy says not-isolated and exits 1" {
+	start_api
+	run -1 --separate-stderr netpol --mode selector --selector app=web --release demo/lone
+	assert_output '{"action":"not-isolated","namespace":"demo","pod":"lone","policy":"falco-pipes-app-web","reason":"policy '"'falco-pipes-app-web'"' not found"}'
+	run -1 grep -c DELETE "$LOG"
+}
+
+@test "--isolate does by hand what an alert does, reading no input" {
+	start_api
+	run -0 --separate-stderr netpol --isolate default/kubecon <<<"$(sample 2)"
+	assert_output '{"action":"isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}'
+	stderr_is ""
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon
+GET /apis/networking.k8s.io/v1/namespaces/default/networkpolicies/falco-pipes-quarantine
+POST /apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+PATCH /api/v1/namespaces/default/pods/kubecon"
+	run -0 --separate-stderr netpol --isolate default/kubecon
+	assert_output '{"action":"already-isolated","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}'
+}
+
+@test "--isolate of a pod in a protected namespace exits 1" {
+	start_api
+	run -1 --separate-stderr netpol --isolate kube-system/coredns-1
+	assert_output '{"action":"skipped","namespace":"kube-system","pod":"coredns-1","policy":null,"reason":"namespace is protected"}'
+	[ ! -s "$LOG" ]
+}
+
+@test "--isolate of a pod that does not exist exits 1" {
+	start_api
+	run -1 --separate-stderr netpol -q --isolate demo/gone
+	assert_output ""
+	stderr_is ""
+}
+
+@test "--isolate and --release exclude each other" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 --isolate demo/a --release demo/a
+	stderr_is "falco-netpol: --isolate and --release exclude each other"
+}
+
+@test "--isolate takes no --when" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 -w 'proc.name = sh' --isolate demo/a
+	stderr_is "falco-netpol: --isolate reads no input and takes no --when or --min-priority"
+}
+
+# --- the cap every run sees (issue 10 item 4) ---
+
+# add_pods NS NAME...: pods with no labels of ours in the fake's state
+add_pods() {
+	local ns=$1 name
+	shift
+	for name in "$@"; do
+		edit_state ".pods += [{apiVersion: \"v1\", kind: \"Pod\", metadata: {name: \"$name\", namespace: \"$ns\", labels: {app: \"$name\"}}}]"
+	done
+}
+
+@test "six one-alert runs with --max-actions 2/1m isolate two pods" {
+	add_pods demo p1 p2 p3 p4 p5 p6
+	start_api
+	local i actions=
+	for i in 1 2 3 4 5 6; do
+		run -0 --separate-stderr netpol --max-actions 2/1m <(alert demo "p$i")
+		actions+="$(jq -r .falco_netpol.action <<<"$output") "
+	done
+	assert_equal "$actions" "isolated isolated skipped skipped skipped skipped "
+	run -0 jq -c '[.pods[] | select(.metadata.namespace == "demo" and .metadata.labels["falco-pipes.io/quarantine"]) | .metadata.name]' "$DUMP"
+	assert_output '["p1","p2"]'
+	run -0 cut -d' ' -f2 "$STATE_DIRECTORY/falco-netpol.actions"
+	assert_output "demo/p1
+demo/p2"
+	run -0 grep -cE '^[0-9]+\.[0-9]{9} demo/p[12]$' "$STATE_DIRECTORY/falco-netpol.actions"
+	assert_output 2
+}
+
+@test "six one-alert runs started at once with --max-actions 2/1m isolate two pods" {
+	add_pods demo p1 p2 p3 p4 p5 p6
+	start_api
+	local i pids=
+	for i in 1 2 3 4 5 6; do
+		netpol --max-actions 2/1m <(alert demo "p$i") >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
+		pids+=" $!"
+	done
+	for i in $pids; do wait "$i"; done
+	run -0 jq -r '.falco_netpol.action' "$BATS_TEST_TMPDIR"/out[1-6]
+	assert_equal "$(grep -c '^isolated$' <<<"$output")" 2
+	assert_equal "$(grep -c '^skipped$' <<<"$output")" 4
+	run -0 jq '[.pods[] | select(.metadata.namespace == "demo" and .metadata.labels["falco-pipes.io/quarantine"])] | length' "$DUMP"
+	assert_output 2
+	run -0 wc -l <"$STATE_DIRECTORY/falco-netpol.actions"
+	assert_output 2
+}
+
+@test "the default cap isolates ten pods a minute" {
+	add_pods demo p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11
+	start_api
+	local i
+	run -0 --separate-stderr netpol <(for i in $(seq 11); do alert demo "p$i"; done)
+	run -0 jq -r '.falco_netpol | "\(.pod) \(.action) \(.reason)"' <<<"$output"
+	assert_line --index 9 "p10 isolated null"
+	assert_line --index 10 "p11 skipped more than 10 isolations in 60s (--max-actions)"
+}
+
+@test "--max-actions 0 lifts the cap and keeps no file" {
+	add_pods demo p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11
+	start_api
+	local i
+	run -0 --separate-stderr netpol --max-actions 0 <(for i in $(seq 11); do alert demo "p$i"; done)
+	run -0 jq -r '.falco_netpol.action' <<<"$output"
+	assert_output "$(printf 'isolated\n%.0s' $(seq 11))"
+	[ ! -e "$STATE_DIRECTORY/falco-netpol.actions" ]
+}
+
+@test "an alert for a pod already isolated takes nothing from the cap" {
+	start_api
+	run -0 --separate-stderr netpol --max-actions 1/1h <(sample 1; sample 1; sample 1)
+	run -0 jq -r '.falco_netpol.action' <<<"$output"
+	assert_output "isolated
+already-isolated
+already-isolated"
+}
+
+@test "--state-file names where the cap is counted" {
+	start_api
+	local file=$BATS_TEST_TMPDIR/count
+	run -0 --separate-stderr netpol --max-actions 1/1h --state-file "$file" <(sample 1)
+	run -0 --separate-stderr netpol --max-actions 1/1h --state-file "$file" <(sample 2)
+	assert_output "$(annotated "$(sample 2)" '{"action":"skipped","namespace":"default","pod":"alpine","policy":"falco-pipes-quarantine","reason":"more than 1 isolations in 3600s (--max-actions)"}')"
+	run -0 cut -d' ' -f2 "$file"
+	assert_output default/kubecon
+	run -0 stat -c %a "$file"
+	assert_output 600
+	[ ! -e "$STATE_DIRECTORY" ]
+}
+
+@test "a state file that cannot be opened is a usage error" {
+	run -2 --separate-stderr falco-netpol --server http://127.0.0.1:1 --state-file "$BATS_TEST_TMPDIR/none/count" </dev/null
+	stderr_is "falco-netpol: '$BATS_TEST_TMPDIR/none/count': No such file or directory"
+}
+
+@test "a dry run counts the cap in memory and leaves the state file alone" {
+	start_api
+	run -0 --separate-stderr netpol -n --max-actions 1/1h <(sample 1; sample 2)
+	run -0 jq -r '.falco_netpol.action' <<<"$output"
+	assert_output "dry-run
+skipped"
+	[ ! -e "$STATE_DIRECTORY" ]
+}
+
+# --- what the user is told (issue 10 item 5, contract) ---
+
+@test "--verbose says in one line what was done" {
+	start_api
+	run -0 --separate-stderr netpol --verbose <(sample 1; sample 1)
+	stderr_is "falco-netpol: default/kubecon: isolated by policy default/falco-pipes-quarantine
+falco-netpol: default/kubecon: already isolated by policy default/falco-pipes-quarantine"
+	run -0 --separate-stderr netpol --verbose --release default/kubecon
+	stderr_is "falco-netpol: default/kubecon: released from policy default/falco-pipes-quarantine"
+}
+
+@test "-n alone is a client dry run" {
+	start_api
+	run -0 --separate-stderr netpol -n --verbose <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"dry-run","namespace":"default","pod":"kubecon","policy":"falco-pipes-quarantine","reason":null}')"
+	assert_equal "${stderr##*$'\n'}" "falco-netpol: default/kubecon: dry run, nothing changed: policy default/falco-pipes-quarantine"
+	run -1 grep -c -e POST -e PATCH "$LOG"
+}
+
+@test "-q acts and writes nothing to standard output" {
+	start_api
+	run -0 --separate-stderr netpol -q <(sample 1)
+	assert_output ""
+	run -0 pod_labels kubecon
+	assert_output '{"falco-pipes.io/quarantine":"true","run":"kubecon"}'
+}
+
+@test "an unreadable input file is status 2 and the other files are read" {
+	start_api
+	run -2 --separate-stderr netpol "$BATS_TEST_TMPDIR/missing" <(sample 1)
+	assert_output "$(kubecon_isolated)"
+	stderr_is "falco-netpol: $BATS_TEST_TMPDIR/missing: No such file or directory"
+}
+
+@test "an over-long line is skipped with a warning, the stream goes on, status 2" {
+	start_api
+	local in=$BATS_TEST_TMPDIR/in.ndjson
+	{ printf '%3000s\n' x; sample 1; } >"$in"
+	run -2 --separate-stderr netpol --max-line-bytes 2K "$in"
+	assert_output "$(kubecon_isolated)"
+	stderr_is "falco-netpol: $in:1: line longer than 2048 bytes, skipped"
+}
+
+@test "the old short options of --mode, --selector, --release and --namespace are gone" {
+	local opt
+	for opt in -m -s -r; do
+		run -2 --separate-stderr falco-netpol "$opt" x
+		assert_equal "${stderr%%$'\n'*}" "falco-netpol: invalid option -- '${opt#-}'"
+	done
 }

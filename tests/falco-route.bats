@@ -14,7 +14,7 @@ ROUTES=$FIXTURES/route
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 	mkdir spool
-	export TMPDIR=$BATS_TEST_TMPDIR/spool
+	export TMPDIR=$BATS_TEST_TMPDIR/spool STATE_DIRECTORY=$BATS_TEST_TMPDIR/spool
 }
 
 teardown() {
@@ -141,7 +141,7 @@ $(critical_samples)"
 	run -0 --separate-stderr falco-route --when 'rule exists' \
 	    --to all.ndjson in.ndjson
 	assert_output "not json"
-	assert_equal "$stderr" "falco-route: in.ndjson:2: invalid JSON at byte 1"
+	assert_equal "$stderr" "falco-route: in.ndjson:2: invalid JSON at byte 1 (Falco writes JSON only with json_output: true)"
 	run -0 cat all.ndjson
 	assert_output "$(sample 1; sample 2)"
 }
@@ -152,9 +152,9 @@ $(critical_samples)"
 	run -0 cmp all.ndjson crlf.ndjson
 }
 
-@test "a line longer than --max-line-bytes is skipped with a warning and makes the exit status 1" {
+@test "a line longer than --max-line-bytes is skipped with a warning and makes the exit status 2" {
 	{ sample 1; printf '{"rule":"%05000d"}\n' 0; sample 2; } >in.ndjson
-	run -1 --separate-stderr falco-route --max-line-bytes 4k --when 'rule exists' \
+	run -2 --separate-stderr falco-route --max-line-bytes 4k --when 'rule exists' \
 	    --to all.ndjson in.ndjson
 	assert_output ""
 	assert_equal "$stderr" "falco-route: in.ndjson:2: line longer than 4096 bytes, skipped"
@@ -162,8 +162,8 @@ $(critical_samples)"
 	assert_output "$(sample 1; sample 2)"
 }
 
-@test "an input file that cannot be read is reported, the next is routed, and the exit status is 1" {
-	run -1 --separate-stderr falco-route --default /dev/null \
+@test "an input file that cannot be read is reported, the next is routed, and the exit status is 2" {
+	run -2 --separate-stderr falco-route --default /dev/null \
 	    --when 'priority = critical' --to crit.ndjson missing.ndjson "$SAMPLES"
 	assert_output ""
 	assert_equal "$stderr" "falco-route: missing.ndjson: No such file or directory"
@@ -289,8 +289,8 @@ FALCO_TIME=2023-05-25T13:44:05.478445995Z"
 	assert_equal "$stderr" "falco-route: '!cat >/dev/null; exit 3': rule 'Terminal shell in container': exit status 3
 falco-route: '!cat >/dev/null; exit 3': 0 delivered, 0 spooled, 0 dropped, 1 failed
 falco-route: '-': 0 delivered, 0 spooled, 0 dropped, 0 failed
-falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/falco-route.failed.${stderr##*falco-route.failed.}"
-	run -0 cat "$TMPDIR"/falco-route.failed.*
+falco-route: '!cat >/dev/null; exit 3': 1 undelivered alert kept in '$STATE_DIRECTORY/falco-route.failed.${stderr##*falco-route.failed.}"
+	run -0 cat "$STATE_DIRECTORY"/falco-route.failed.*
 	assert_output "$(sample 1)"
 }
 
@@ -347,8 +347,19 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 @test "a bad condition in a routes file is an error naming the file, line and column" {
 	run -2 --separate-stderr falco-route -f "$ROUTES/bad-condition.routes" "$SAMPLES"
 	assert_output ""
-	assert_equal "$stderr" "falco-route: $ROUTES/bad-condition.routes:2: column 12: unknown priority '>'"
+	assert_equal "$stderr" "falco-route: $ROUTES/bad-condition.routes:2: column 12: unknown priority '>'
+  priority >=> critical
+             ^"
 	[ ! -e all.ndjson ] || fail "a sink was opened despite the error"
+}
+
+@test "a routes file's value with blanks not quoted: the caret, and the quotes it needs" {
+	echo 'rule = Terminal shell in container -> shells.ndjson' >blanks.routes
+	run -2 --separate-stderr falco-route -f blanks.routes "$SAMPLES"
+	assert_equal "$stderr" "falco-route: blanks.routes:1: column 17: expected 'and', 'or' or the end of the condition
+  rule = Terminal shell in container
+                  ^
+  a value with blanks needs quotes: rule = \"Terminal shell in container\""
 }
 
 @test "an empty sink in a routes file is an error naming the file and line" {
@@ -381,10 +392,18 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 	[ ! -e all.ndjson ] || fail "a sink was opened despite the error"
 }
 
-@test "the default spool directory is \$TMPDIR, checked at start" {
-	run -2 --separate-stderr env TMPDIR="$SAMPLES" falco-route --when 'rule exists' \
+@test "the default spool directory is the state directory, checked at start" {
+	run -2 --separate-stderr env STATE_DIRECTORY="$SAMPLES" falco-route --when 'rule exists' \
 	    --to all.ndjson "$SAMPLES"
-	assert_equal "$stderr" "falco-route: spool directory '$SAMPLES': Not a directory"
+	assert_equal "$stderr" "falco-route: state directory '$SAMPLES': Not a directory"
+}
+
+@test "the state directory is made when missing, and holds what could not be delivered" {
+	sample 1 >one.ndjson
+	run -1 --separate-stderr env STATE_DIRECTORY="$PWD/new/state" falco-route \
+	    --when 'rule exists' --to '!exit 1' one.ndjson
+	run -0 cat new/state/falco-route.failed.*
+	assert_output "$(sample 1)"
 }
 
 @test "--to before any --when is a usage error" {
@@ -443,7 +462,7 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 @test "a full queue spools to --spool-dir and replays in order once the FIFO is read" {
 	numbered 100 >seq.ndjson
 	mkfifo sink
-	falco-route -v --queue 5 --spool-dir spool --when 'rule exists' --to sink \
+	falco-route --verbose --queue 5 --spool-dir spool --when 'rule exists' --to sink \
 	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
 	ROUTE_PID=$!
 	wait_until 10 has_spool spool
@@ -470,7 +489,7 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alerts kept in '$TMPDIR/fa
 @test "--on-full block holds the input instead of spooling, and delivers everything" {
 	numbered 100 >seq.ndjson
 	mkfifo sink
-	falco-route -v --queue 5 --on-full block --when 'rule exists' --to sink \
+	falco-route --verbose --queue 5 --on-full block --when 'rule exists' --to sink \
 	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
 	ROUTE_PID=$!
 	cat sink >got.ndjson
@@ -596,7 +615,7 @@ falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
 }
 
 @test "-v prints one summary line per sink at exit even when nothing was lost" {
-	run -0 --separate-stderr falco-route -v --default /dev/null \
+	run -0 --separate-stderr falco-route --verbose --default /dev/null \
 	    --when 'priority = critical' --to crit.ndjson "$SAMPLES"
 	assert_equal "$stderr" "falco-route: 'crit.ndjson': 3 delivered, 0 spooled, 0 dropped, 0 failed
 falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
@@ -642,4 +661,159 @@ falco-route: '/dev/null': 13 delivered, 0 spooled, 0 dropped, 0 failed"
 	assert_output "$(sed -n 1p "$EXAMPLES/seed-alerts.ndjson")"
 	run -0 cat netpol.ndjson
 	assert_output "$(sed -n 2p "$EXAMPLES/seed-alerts.ndjson")"
+}
+
+@test "SIGTERM mid-stream: every alert read from the pipe reaches its sink, in order" {
+	status=0
+	feed-and-stop.py --after 8000 consumed -- falco-route --when 'rule exists' \
+	    --to routed.ndjson >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed routed.ndjson
+	run -0 cat out err
+	assert_output ""
+}
+
+@test "SIGINT mid-stream with a slow |CMD: every alert read is delivered or kept" {
+	status=0
+	feed-and-stop.py --signal INT --after 2000 consumed -- falco-route --queue 10 \
+	    --drain-timeout 5 --when 'rule exists' --to '|while read -r l; do echo "$l"; done >piped.ndjson' \
+	    >out 2>err || status=$?
+	assert_equal "$status" 0
+	cmp consumed piped.ndjson
+}
+
+# ---- what the adversarial pass found (issue: hardening) ----
+
+@test "a reader of - that goes away: every alert is delivered to it or kept, none vanishes" {
+	numbered 20000 >seq.ndjson
+	run -0 bash -c 'falco-route --verbose --when "rule exists" --to - seq.ndjson 2>err | head -n 1 >first'
+	run -0 cat first
+	assert_output "$(head -n 1 seq.ndjson)"
+	run -0 cat err
+	assert_line --index 0 "falco-route: '-': Broken pipe"
+	[[ ${lines[1]} =~ ^falco-route:\ \'-\':\ ([0-9]+)\ delivered,\ 0\ spooled,\ 0\ dropped,\ ([0-9]+)\ failed$ ]] ||
+		fail "summary: $output"
+	delivered=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
+	assert_equal "$((delivered + failed))" 20000
+	[ "$failed" -gt 0 ]
+	# the kept alerts are exactly those the reader never took, in order
+	cmp <(tail -n "$failed" seq.ndjson) spool/falco-route.failed.*
+}
+
+@test "a file sink on a full device keeps trying, then keeps what it could not write" {
+	numbered 3 >seq.ndjson
+	run -1 --separate-stderr falco-route --drain-timeout 1.5 --when 'rule exists' \
+	    --to /dev/full seq.ndjson
+	stderr_line 0 "falco-route: '/dev/full': No space left on device: trying again every 1s"
+	stderr_line 1 "falco-route: '/dev/full': 0 delivered, 0 spooled, 0 dropped, 3 failed"
+	run -0 cat spool/falco-route.failed.*
+	assert_output "$(cat seq.ndjson)"
+}
+
+# in_small_tmpfs KIB SCRIPT: SCRIPT run by bash in a mount namespace of
+# its own where ./small is a tmpfs of KIB KiB (root only)
+in_small_tmpfs() {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mkdir -p small
+	unshare -m bash -c "mount -t tmpfs -o size=${1}k none small && $2"
+}
+
+@test "a file sink whose disk fills mid-stream gets whole lines, and the rest once space returns" {
+	numbered 200 >seq.ndjson
+	# the filler leaves room for part of the alerts only
+	run in_small_tmpfs 32 'head -c 24000 /dev/zero >small/filler
+	    (sleep 1.5; rm small/filler) &
+	    falco-route --drain-timeout 20 --when "rule exists" --to small/out.ndjson seq.ndjson 2>err;
+	    echo "status $?" >>err; cp small/out.ndjson out.ndjson'
+	run -0 cat err
+	assert_output "falco-route: 'small/out.ndjson': No space left on device: trying again every 1s
+status 0"
+	cmp out.ndjson seq.ndjson
+}
+
+@test "a slow sink while the spool directory is full: reading waits, said once, nothing lost" {
+	numbered 3000 >seq.ndjson
+	run in_small_tmpfs 16 'falco-route --queue 10 --drain-timeout 60 --spool-dir small \
+	    --when "rule exists" --to "|while read -r l; do echo \"\$l\"; done >got.ndjson" \
+	    seq.ndjson 2>err; echo "status $?" >>err'
+	run -0 cat err
+	assert_line --index 0 --regexp "^falco-route: 'small/falco-route.spool.[A-Za-z0-9]{6}': No space left on device\$"
+	assert_line --index 1 "falco-route: '|while read -r l; do echo \"\$l\"; done >got.ndjson': cannot spool: reading waits for the sink"
+	assert_line --index 2 "status 0"
+	assert_equal "${#lines[@]}" 3
+	cmp got.ndjson seq.ndjson
+}
+
+@test "a FIFO sink's reader that leaves mid-stream: what it did not read goes to the next reader" {
+	numbered 2000 >seq.ndjson
+	mkfifo sink
+	route_in_background --drain-timeout 20 --when 'rule exists' --to sink
+	cat seq.ndjson >&7
+	exec 7>&-
+	# the first reader takes exactly 10000 bytes and leaves
+	python3 -c 'import os, sys
+fd = os.open("sink", os.O_RDONLY); got = b""
+while len(got) < 10000: got += os.read(fd, 10000 - len(got))
+sys.stdout.buffer.write(got)' >first
+	sleep 0.3
+	cat sink >second
+	route_wait
+	assert_equal "$status" 0
+	# every alert the first reader took whole, then everything from the one
+	# it took part of, in order: none lost
+	whole=$(grep -c . <(head -c 10000 first | sed '$d'))
+	[ "$(tail -c 1 first | od -An -c | tr -d ' ')" != '\n' ] || whole=$(grep -c '' first)
+	cmp <(head -n "$whole" first; cat second) seq.ndjson
+	run -0 cat out.stderr
+	assert_output "falco-route: 'sink': Broken pipe: waiting for a new reader"
+}
+
+@test "one file named three ways is one sink: each alert is written once" {
+	run -0 --separate-stderr falco-route --when 'rule exists' --to out.ndjson \
+	    --to ./out.ndjson --when 'priority = Critical' --to "$PWD/out.ndjson" "$SAMPLES"
+	cmp out.ndjson "$SAMPLES"
+}
+
+@test "a FALCO_* value with a NUL byte is left empty and one over 128 KiB is cut with a marker, both said" {
+	printf '{"rule":"a\\u0000b","priority":"Notice","output_fields":{"k8s.pod.name":"%s"}}\n' \
+	    "$(head -c 200000 /dev/zero | tr '\0' p)" >odd.ndjson
+	run -0 --separate-stderr falco-route --when 'rule exists' \
+	    --to '!printf "%s|%s\n" "${#FALCO_RULE}" "$(printf %s "$FALCO_K8S_POD" | tail -c 11)" >>seen' odd.ndjson
+	run -0 cat seen
+	assert_output "0|[truncated]"
+	assert_equal "$stderr" "falco-route: FALCO_RULE: the value holds a NUL byte: left empty
+falco-route: FALCO_K8S_POD: the value is 200000 bytes: cut to 131007"
+}
+
+@test "a UTF-8 byte order mark and blank lines are no bad input" {
+	{ printf '\xef\xbb\xbf'; sample 1; printf '   \n\t\n'; sample 2; } >bom.ndjson
+	run -0 --separate-stderr falco-route --when 'rule exists' --to out.ndjson bom.ndjson
+	assert_equal "$stderr" ""
+	assert_equal "$(cat out.ndjson)" "$(sample 1; sample 2)"
+}
+
+@test "SIGHUP reads the routes file again; one that does not parse leaves the routes in force" {
+	echo 'priority = Critical -> crit.ndjson' >seed.routes
+	route_in_background --default /dev/null -f seed.routes
+	sample 1 >&7
+	wait_for_lines crit.ndjson 1
+	echo 'priority = Notice -> notice.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes read again' out.stderr
+	sample 2 >&7
+	wait_for_lines notice.ndjson 1
+	echo 'priority = = Notice -> broken.ndjson' >seed.routes
+	kill -HUP "$ROUTE_PID"
+	wait_until 10 grep -q 'routes in force stay' out.stderr
+	sample 3 >&7
+	exec 7>&-
+	route_wait
+	assert_equal "$status" 0
+	assert_equal "$(cat crit.ndjson)" "$(sample 1)"
+	assert_equal "$(cat notice.ndjson)" "$(sample 2; sample 3)"
+	[ ! -e broken.ndjson ]
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: routes read again: 1 route"
+	assert_line --index 1 --partial "falco-route: seed.routes:1: column"
+	assert_line --index 2 "falco-route: routes not read again: the routes in force stay"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # falco-slack against a real HTTP(S) receiver on 127.0.0.1 that records
-# every request and replays scripted answers (tests/lib/slack-receiver.py).
+# every request and replays scripted answers (tests/lib/http-receiver.py).
 load test_helper
 bats_require_minimum_version 1.5.0
 
@@ -11,34 +11,12 @@ setup() {
 	RECV=$BATS_TEST_TMPDIR/recv
 	mkdir -p "$RECV"
 	unset SLACK_WEBHOOK_URL
+	RECEIVER_URL_VAR=SLACK_WEBHOOK_URL
 }
 
 teardown() {
-	if [ -n "${RECEIVER_PID:-}" ]; then
-		kill "$RECEIVER_PID" 2>/dev/null || true
-		wait "$RECEIVER_PID" 2>/dev/null || true
-	fi
-}
-
-# start_receiver [--tls CERT KEY] [ANSWER...]: sets $URL and $SLACK_WEBHOOK_URL
-start_receiver() {
-	local scheme=http
-	[ "${1:-}" != --tls ] || scheme=https
-	python3 "$BATS_TEST_DIRNAME/lib/slack-receiver.py" "$RECV" "$@" 3>&- &
-	RECEIVER_PID=$!
-	wait_for_file "$RECV/port"
-	URL="$scheme://127.0.0.1:$(cat "$RECV/port")$SECRET_PATH"
-	export SLACK_WEBHOOK_URL=$URL
-}
-
-# requests: how many requests the receiver recorded
-requests() {
-	if [ -f "$RECV/log" ]; then wc -l <"$RECV/log"; else echo 0; fi
-}
-
-# body N [JQ]: what the receiver got in request N, through jq
-body() {
-	jq -r "${2:-.}" "$RECV/$1.body"
+	fifo_teardown
+	stop_receiver
 }
 
 # accounted: how many alerts the received messages stand for, one for a
@@ -46,15 +24,6 @@ body() {
 accounted() {
 	jq -r 'if (.text | startswith("Falco digest: ")) then .attachments[0].text else "1" end' "$RECV"/*.body |
 		awk '{ n += $1 } END { print n + 0 }'
-}
-
-# arrived_apart N M SECONDS: request M reached the receiver at least
-# SECONDS after request N (a lower bound only: sleeps may run long)
-arrived_apart() {
-	local gap
-	gap=$(awk -v n="$1" -v m="$2" '$1 == n { a = $4 } $1 == m { b = $4 } END { printf "%.3f", b - a }' "$RECV/log")
-	awk -v gap="$gap" -v min="$3" 'BEGIN { exit !(gap >= min) }' ||
-		fail "requests $1 and $2 arrived $gap s apart, expected at least $3 s"
 }
 
 # post_one ANSWER...: post sample 2 to a receiver that gives ANSWER...
@@ -80,7 +49,7 @@ post_one() {
 
 @test "an unknown option is a usage error with status 2" {
 	run -2 --separate-stderr falco-slack --no-such-option
-	assert_equal "${stderr_lines[1]}" "falco-slack: usage: falco-slack [-nqV] [-c CHANNEL] [-f FORMAT] [-m TEMPLATE] [-p PRIORITY]"
+	assert_equal "${stderr_lines[1]}" "falco-slack: usage: falco-slack [-nqV] [-l FILE] [-p PRIORITY] [-u URL] [-w CONDITION]"
 }
 
 @test "without a webhook URL falco-slack refuses to start" {
@@ -168,18 +137,18 @@ EOF
 @test "--message sets the top-level text from a Falco-style template" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
-	run -0 falco-slack -q -m '%priority on %hostname: %k8s.ns.name/%k8s.pod.name %no.such' "$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --message '%priority on %hostname: %k8s.ns.name/%k8s.pod.name %no.such' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(body 1 .text)" "Critical on falco-xczjd: default/kubecon &lt;NA&gt;"
 }
 
 @test "a --message that renders to nothing gives way to the default text" {
 	printf '{"output":"o","priority":"Notice","rule":"R","output_fields":{"proc.args":""}}\n' >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -m '%proc.args' "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --message '%proc.args' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(jq -r .text <<<"$output")" "Notice: R"
 }
 
 @test "a bad --message template is a usage error" {
-	run -2 --separate-stderr falco-slack -n -m 'cmd %' </dev/null
+	run -2 --separate-stderr falco-slack -n --message 'cmd %' </dev/null
 	assert_output ""
 	assert_equal "$stderr" "falco-slack: --message: '%' must be followed by a field name or '%'"
 }
@@ -201,7 +170,7 @@ EOF
 @test "--channel, --username, --icon-emoji, --icon-url and --footer reach the payload" {
 	start_receiver
 	sample 1 >"$BATS_TEST_TMPDIR/in"
-	run -0 falco-slack -q -c '#sec' --username Falco --icon-emoji :falco: --icon-url https://example.com/falco.png --footer falco-pipes "$BATS_TEST_TMPDIR/in"
+	run -0 falco-slack -q --channel '#sec' --username Falco --icon-emoji :falco: --icon-url https://example.com/falco.png --footer falco-pipes "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(body 1 '[.channel, .username, .icon_emoji, .icon_url, .attachments[0].footer] | @json')" '["#sec","Falco",":falco:","https://example.com/falco.png","falco-pipes"]'
 }
 
@@ -209,7 +178,7 @@ EOF
 	for p in Emergency Alert Critical Error Warning Notice Informational Debug; do
 		printf '{"output":"o","priority":"%s","rule":"R","time":"2025-05-07T12:00:00Z"}\n' "$p"
 	done >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -r 100/1 "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 "$BATS_TEST_TMPDIR/in"
 	run -0 jq -r '.attachments[0].color' <<<"$output"
 	assert_output - <<'EOF'
 #e20b0b
@@ -233,13 +202,15 @@ EOF
 @test "a hostile alert can neither mention anyone nor make a link" {
 	start_receiver
 	run -0 falco-slack -q "$SLACK/hostile.ndjson"
-	assert_equal "$(body 1 '.attachments[0].text')" '12:00:00.000000000: Warning hostile cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	zwsp=$(printf '\342\200\213')
+	# the @ of <@U024BE7LH> is defused too: Mattermost reads @U024BE7LH as a user
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Warning hostile cmdline=&lt;!channel&gt; &lt;@${zwsp}U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done"
 	assert_equal "$(body 1 .text)" 'Warning: Hostile &lt;!here&gt; rule'
 	run -0 body 1 '.attachments[0].fields[] | "\(.title)=\(.value)"'
 	assert_line 'rule=Hostile &lt;!here&gt; rule'
 	assert_line 'tags=&lt;!everyone&gt;'
 	assert_line '&lt;!subteam^S1|team&gt;=x'
-	assert_line 'proc.cmdline=&lt;!channel&gt; &lt;@U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done'
+	assert_line "proc.cmdline=&lt;!channel&gt; &lt;@${zwsp}U024BE7LH&gt; &lt;https://evil.example|click&gt; &amp; done"
 	# no unescaped "<" anywhere in what was sent
 	run ! grep -F '<' "$RECV/1.body"
 }
@@ -252,17 +223,19 @@ EOF
 	assert_equal "$(body 1 '.attachments[0].fields[] | select(.title == "proc.cmdline") | .value')" "echo @${zwsp}channel"
 }
 
-@test "--mattermost leaves words that only begin with channel, here or all" {
-	printf '{"output":"@allowed @channels root@hereford @all. @here_x @ALL","priority":"Notice","rule":"R"}\n' >"$BATS_TEST_TMPDIR/in"
+@test "--mattermost defuses every @name that can mention someone, and leaves e-mail addresses" {
+	printf '{"output":"@allowed @channels root@hereford @all. @here_x @ALL mail@example.com","priority":"Notice","rule":"R"}\n' >"$BATS_TEST_TMPDIR/in"
 	run -0 --separate-stderr falco-slack -n --mattermost "$BATS_TEST_TMPDIR/in"
 	zwsp=$(printf '\342\200\213')
-	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "@allowed @channels root@hereford @${zwsp}all. @${zwsp}here_x @${zwsp}ALL"
+	# @allowed is a user to Mattermost and Rocket.Chat; Discord pings on @here anywhere
+	assert_equal "$(jq -r '.attachments[0].text' <<<"$output")" "@${zwsp}allowed @${zwsp}channels root@${zwsp}hereford @${zwsp}all. @${zwsp}here_x @${zwsp}ALL mail@example.com"
 }
 
-@test "without --mattermost a plain @channel is left alone" {
+@test "without --mattermost plain @channel, @here and @all are defused all the same" {
 	start_receiver
 	run -0 falco-slack -q "$SLACK/mentions.ndjson"
-	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @channel @here @ALL and mail@example.com"
+	zwsp=$(printf '\342\200\213')
+	assert_equal "$(body 1 '.attachments[0].text')" "12:00:00.000000000: Notice ping @${zwsp}channel @${zwsp}here @${zwsp}ALL and mail@example.com"
 }
 
 @test "invalid UTF-8 and NUL in an alert still give valid JSON with replacement characters" {
@@ -295,7 +268,7 @@ EOF
 @test "top-level text over 40,000 characters is cut with the marker" {
 	long=$(printf 'x%.0s' $(seq 45000))
 	printf '{"output":"%s","priority":"Notice","rule":"Long"}\n' "$long" >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack -n -m '%output' "$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -n --message '%output' "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(jq -r '.text | length' <<<"$output")" 40000
 	assert_equal "$(jq -r '.text | .[-13:]' <<<"$output")" 'x…[truncated]'
 }
@@ -401,8 +374,8 @@ EOF
 	start_receiver
 	run -1 --separate-stderr falco-slack -q --rate 1/1h --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
 	assert_equal "$(requests)" 1
-	assert_equal "${stderr_lines[0]}" "falco-slack: --drain-timeout: 15 alerts not posted in time"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[0]}" "falco-slack: --drain-timeout: 15 alerts not sent in time"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
@@ -432,7 +405,7 @@ EOF
 	assert_equal "$(requests)" 1
 	port=$(cat "$RECV/port")
 	assert_equal "${stderr_lines[0]}" "falco-slack: 'http://127.0.0.1:$port': 404 channel_not_found (1 try): 1 alert not delivered"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$STATE_DIRECTORY/falco-slack.dead-letter.ndjson'"
 }
 
 @test "a 200 whose body is not ok is a failure named by its first word, not retried" {
@@ -495,7 +468,7 @@ EOF
 	sample 3 >"$BATS_TEST_TMPDIR/in"
 	echo 'already here' >"$BATS_TEST_TMPDIR/dead"
 	run -1 --separate-stderr falco-slack -q --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" <(echo 'already here'; sample 3)
 }
 
@@ -535,7 +508,7 @@ EOF
 	[[ "${stderr_lines[0]}" == "falco-slack: 'http://127.0.0.1:$port': "*"Couldn't connect to server (3 tries): 1 alert not delivered" ]] ||
 		fail "unexpected: ${stderr_lines[0]}"
 	[[ "$stderr" != *pass* && "$stderr" != *XsecretXtokenX* ]]
-	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 1 alert not delivered, kept in '$STATE_DIRECTORY/falco-slack.dead-letter.ndjson'"
 }
 
 @test "the webhook URL's secret path never appears in messages" {
@@ -550,7 +523,7 @@ EOF
 	run -1 --separate-stderr falco-slack -q --rate 1/1s --dead-letter "$BATS_TEST_TMPDIR/dead" "$SAMPLES"
 	assert_equal "$(requests)" 2
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
-	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 }
 
 @test "the webhook URL can come from --webhook-url-file" {
@@ -593,10 +566,10 @@ EOF
 	assert_equal "$(requests)" 1
 }
 
-@test "--max-line-bytes skips a longer line with a warning and goes on" {
+@test "--max-line-bytes skips a longer line with a warning and goes on, status 2" {
 	start_receiver
 	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr falco-slack --max-line-bytes 800 --rate 100/1 "$BATS_TEST_TMPDIR/in"
+	run -2 --separate-stderr falco-slack --max-line-bytes 800 --rate 100/1 "$BATS_TEST_TMPDIR/in"
 	[ "$(sample 1 | wc -c)" -gt 801 ] && [ "$(sample 2 | wc -c)" -le 801 ]
 	assert_output "$(sample 2)"
 	assert_equal "$stderr" "falco-slack: $BATS_TEST_TMPDIR/in:1: line longer than 800 bytes, skipped"
@@ -614,7 +587,7 @@ slack_into_head() {
 
 @test "a reader that goes away ends falco-slack quietly with status 141" {
 	for i in $(seq 200); do cat "$SAMPLES"; done >"$BATS_TEST_TMPDIR/many"
-	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" -n -r 1000000/1 "$BATS_TEST_TMPDIR/many"
+	run -141 slack_into_head "$BATS_TEST_TMPDIR/err" "$BATS_TEST_TMPDIR/out" -n --rate 1000000/1 "$BATS_TEST_TMPDIR/many"
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output ""
 	assert_equal "$(jq -r .text "$BATS_TEST_TMPDIR/out")" "Critical: Terminal shell in container"
@@ -639,17 +612,6 @@ slack_into_head() {
 	assert_output "$(sample 1)"
 	assert_equal "$stderr" "falco-slack: $BATS_TEST_TMPDIR/missing: No such file or directory"
 	assert_equal "$(requests)" 1
-}
-
-# make_ca DIR: a test CA and a server certificate for 127.0.0.1 it signed
-make_ca() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
-		-keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-		-keyout "$1/server.key" -out "$1/server.csr" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1\n' >"$1/ext"
-	openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" \
-		-CAcreateserial -days 1 -extfile "$1/ext" -out "$1/server.pem" 2>/dev/null
 }
 
 @test "HTTPS to a private endpoint works with --cacert" {
@@ -692,36 +654,80 @@ make_ca() {
 	diff "$BATS_TEST_TMPDIR/out" "$SAMPLES"
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	until "$@"; do
-		[ "$tries" -gt 0 ] || return 1
-		tries=$((tries - 1))
-		sleep 0.05
-	done
-}
-
-# lines_in FILE N: FILE holds at least N lines
-lines_in() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
-}
-
-# start_slack ARGS...: falco-slack in the background reading the FIFO
-# $BATS_TEST_TMPDIR/fifo (held open on fd 4), output to out and err there
+# start_slack ARGS...: falco-slack in the background reading a FIFO held
+# open on fd 4, output to out and err in $BATS_TEST_TMPDIR
 start_slack() {
-	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	falco-slack "$@" <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	SLACK_PID=$!
-	exec 4>"$BATS_TEST_TMPDIR/fifo"
+	on_fifo 4 falco-slack "$@"
 }
 
 # finish_slack: end of input; sets $status to falco-slack's exit status
 finish_slack() {
-	exec 4>&-
+	fifo_finish 4
+}
+
+@test "SIGTERM mid-stream with the webhook hanging: every alert read is passed on and posted or kept" {
+	start_receiver hang
 	status=0
-	wait "$SLACK_PID" || status=$?
+	feed-and-stop.py --after 300 "$BATS_TEST_TMPDIR/consumed" -- falco-slack --rate 1000/1 \
+	    --timeout 60 --drain-timeout 1s --dead-letter "$BATS_TEST_TMPDIR/dead" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	assert_equal "$status" 1
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/out"
+	# one alert was being posted when the drain time ran out; none was accepted
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/dead"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/consumed")
+	[[ $(tail -n 1 "$BATS_TEST_TMPDIR/err") == "falco-slack: $n alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'" ]] ||
+		fail "$(cat "$BATS_TEST_TMPDIR/err")"
+}
+
+@test "SIGTERM mid-stream with a healthy webhook: every alert read is passed on and posted" {
+	start_receiver
+	status=0
+	feed-and-stop.py --after 300 "$BATS_TEST_TMPDIR/consumed" -- falco-slack --rate 100000/1 \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	assert_equal "$status" 0
+	cmp "$BATS_TEST_TMPDIR/consumed" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$(accounted)" "$(wc -l <"$BATS_TEST_TMPDIR/consumed")"
+}
+
+@test "--rate counts every try, retries included, in any window of its duration" {
+	start_receiver 500:busy 500:busy 200:ok
+	sample 1 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(requests)" 3
+	# two tries may go at once; the third waits until the first is 1 s old
+	arrived_apart 1 3 1.0
+}
+
+@test "--rate 2/1s never lets a third message through within a second" {
+	start_receiver
+	for i in 1 2 3; do sample 1; done >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-slack -q --digest-max 1 --rate 2/1s "$BATS_TEST_TMPDIR/in"
+	# the third alert waited for its slot, alone or in a digest
+	arrived_apart 1 "$(requests)" 1.0
+	assert_equal "$(accounted)" 3
+}
+
+@test "a webhook URL with a port out of range is refused at start, without the URL" {
+	SLACK_WEBHOOK_URL=https://hooks.example:99999/services/SECRET run -2 --separate-stderr falco-slack </dev/null
+	assert_equal "$stderr" "falco-slack: the webhook URL has an invalid port (1 to 65535)"
+}
+
+@test "a hung webhook and large alerts: memory stays bounded by --queue-bytes, the rest waits on disk" {
+	start_receiver hang
+	python3 -c 'import sys
+pad = "x" * 512 * 1024
+for i in range(100):
+    sys.stdout.write("{\"rule\":\"Big %d\",\"priority\":\"Warning\",\"output\":\"%s\"}\n" % (i, pad))' >"$BATS_TEST_TMPDIR/big"
+	ASAN_OPTIONS=quarantine_size_mb=4 run -1 --separate-stderr /usr/bin/time -f 'rss %M' falco-slack -q --queue-bytes 4M \
+	    --timeout 60 --drain-timeout 1s --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/big"
+	rss=$(sed -n 's/^rss //p' <<<"$stderr")
+	# 50 MiB of alerts went through; far less was ever held in memory
+	# (under ASan, its shadow and a small quarantine of freed blocks too)
+	limit=40000
+	[[ $BUILD != */sanitize ]] || limit=120000
+	[ "$rss" -lt "$limit" ] || fail "peak RSS $rss KiB"
+	cmp "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/big"
 }
 
 @test "alerts flow to standard output while the webhook has not answered" {
@@ -739,9 +745,9 @@ finish_slack() {
 	assert_equal "$(accounted)" 16
 }
 
-@test "with a full queue reading pauses and no alert is lost" {
+@test "with a full queue and no spool reading pauses and no alert is lost" {
 	start_receiver hold
-	start_slack --queue-size 1
+	start_slack --queue-size 1 --max-spool 0
 	cat "$SAMPLES" >&4
 	# alert 1 is being posted, alert 2 fills the queue, alert 3 waits for
 	# room (it is queued before it is passed on): the two before it leave
@@ -755,6 +761,24 @@ finish_slack() {
 	assert_equal "$(accounted)" 16
 }
 
+@test "with a full queue alerts spill to disk: reading goes on, and every alert is posted in order" {
+	start_receiver hold
+	start_slack --queue-size 1 --rate 1000/1
+	cat "$SAMPLES" >&4
+	# the webhook holds the first post; every other alert waits on disk
+	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 || fail "reading paused"
+	ls "$STATE_DIRECTORY"/falco-slack.queue.* >/dev/null || fail "nothing spilled"
+	touch "$RECV/release"
+	finish_slack
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+	assert_equal "$(accounted)" 16
+	run -0 jq -r .text "$RECV"/{1..16}.body
+	assert_output "$(jq -r '"\(.priority): \(.rule)"' "$SAMPLES")"
+	run -0 ls "$STATE_DIRECTORY"
+	assert_output ""
+}
+
 @test "--drain-timeout also ends a request under way and dead-letters its alert" {
 	start_receiver hang
 	sample 1 >"$BATS_TEST_TMPDIR/in"
@@ -762,7 +786,7 @@ finish_slack() {
 	run -1 --separate-stderr timeout 20 falco-slack -q --timeout 60 \
 	    --drain-timeout 300ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
-	[[ $stderr == *"1 alert not delivered, appended to '$BATS_TEST_TMPDIR/dead'"* ]] ||
+	[[ $stderr == *"1 alert not delivered, kept in '$BATS_TEST_TMPDIR/dead'"* ]] ||
 		fail "stderr: $stderr"
 }
 
@@ -773,20 +797,20 @@ finish_slack() {
 	# all read (flushed before the next read) and the first posted
 	wait_until 10 lines_in "$BATS_TEST_TMPDIR/out" 16 || fail "not all alerts were read"
 	wait_until 10 test -s "$RECV/log" || fail "nothing was posted"
-	kill -INT "$SLACK_PID"
+	kill -INT "$FIFO_PID"
 	finish_slack
 	assert_equal "$status" 1
 	assert_equal "$(requests)" 1
 	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output - <<EOF
-falco-slack: --drain-timeout: 15 alerts not posted in time
-falco-slack: 15 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'
+falco-slack: --drain-timeout: 15 alerts not sent in time
+falco-slack: 15 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'
 EOF
 	diff "$BATS_TEST_TMPDIR/dead" <(sed 1d "$SAMPLES")
 }
 
 @test "the man page's dry-run example shows the payloads of one namespace" {
-	run -0 --separate-stderr falco-slack -n -r 100/1 -w 'k8s.ns.name = default' "$SAMPLES"
+	run -0 --separate-stderr falco-slack -n --rate 100/1 -w 'k8s.ns.name = default' "$SAMPLES"
 	run -0 jq -r '.attachments[0].fields[] | select(.title == "k8s.pod.name") | .value' <<<"$output"
 	assert_output - <<'EOF'
 kubecon
@@ -799,7 +823,7 @@ EOF
 	{ sample 1; sample 2; } >"$BATS_TEST_TMPDIR/in"
 	run -1 --separate-stderr falco-slack -q --rate 1/1h --timeout 1s --drain-timeout 200ms --dead-letter "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(requests)" 1
-	assert_equal "${stderr_lines[1]}" "falco-slack: --drain-timeout: 1 alert not posted in time"
-	assert_equal "${stderr_lines[2]}" "falco-slack: 2 alerts not delivered, appended to '$BATS_TEST_TMPDIR/dead'"
+	assert_equal "${stderr_lines[1]}" "falco-slack: --drain-timeout: 1 alert not sent in time"
+	assert_equal "${stderr_lines[2]}" "falco-slack: 2 alerts not delivered, kept in '$BATS_TEST_TMPDIR/dead'"
 	diff "$BATS_TEST_TMPDIR/dead" "$BATS_TEST_TMPDIR/in"
 }

@@ -23,11 +23,35 @@ setup() {
 	assert_output 16
 }
 
+@test "make install puts the examples under DOCDIR and the systemd units under SYSTEMDUNITDIR" {
+	run -0 make -s -C "$TOP" install BUILD="$BUILD" PREFIX=/usr/local DESTDIR="$DEST"
+	local doc=$DEST/usr/local/share/doc/falco-pipes/examples f
+	for f in README.md falco_rules.local.yaml seed-alerts.ndjson seed.routes \
+	    systemd/falco-pipes.routes falco/program_output.yaml falco/falco_rules.local.yaml \
+	    kubernetes/rbac.yaml logrotate/falco-pipes; do
+		[ -f "$doc/$f" ] || fail "no example $f"
+	done
+	# the demo needs the test helpers of the source tree
+	[ ! -e "$doc/demo.sh" ] || fail "demo.sh installed"
+	[ ! -e "$doc/demo" ] || fail "demo/ installed"
+	for f in "$TOP"/examples/systemd/*.service "$TOP"/examples/systemd/*.socket \
+	    "$TOP"/examples/systemd/*.timer; do
+		cmp -s "$f" "$DEST/usr/local/lib/systemd/system/${f##*/}" ||
+		    fail "unit ${f##*/} not installed as it is"
+	done
+	run -0 make -s -C "$TOP" install BUILD="$BUILD" PREFIX=/usr DESTDIR="$DEST/debian" \
+	    SYSTEMDUNITDIR=/lib/systemd/system DOCDIR=/usr/share/doc/falco-pipes
+	[ -f "$DEST/debian/lib/systemd/system/falco-pipes.service" ] || fail "SYSTEMDUNITDIR not followed"
+	[ -f "$DEST/debian/usr/share/doc/falco-pipes/examples/README.md" ] || fail "DOCDIR not followed"
+}
+
 @test "make uninstall removes every file make install put there" {
 	run -0 make -s -C "$TOP" install BUILD="$BUILD" PREFIX=/usr DESTDIR="$DEST"
 	run -0 make -s -C "$TOP" uninstall BUILD="$BUILD" PREFIX=/usr DESTDIR="$DEST"
-	run -0 find "$DEST" -type f
+	run -0 find "$DEST" ! -type d
 	assert_output ""
+	# nor the directories of falco-pipes' own
+	[ ! -e "$DEST/usr/share/doc/falco-pipes" ] || fail "doc directory left"
 }
 
 @test "make deps run by a user who is not root prints the exact apt-get command and stops" {

@@ -32,3 +32,18 @@ end' "tab	and <&> stay"
 	assert_output 'quote \" backslash \\ newline\nend
 tab	and <&> stay'
 }
+
+@test "label values replace each byte of invalid UTF-8 with U+FFFD and keep valid UTF-8" {
+	run -0 labels value $'caf\xc3\xa9 \xff end' $'overlong \xc0\xaf surrogate \xed\xa0\x80' $'cut \xe2\x82'
+	assert_output $'caf\xc3\xa9 \xef\xbf\xbd end
+overlong \xef\xbf\xbd\xef\xbf\xbd surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd
+cut \xef\xbf\xbd\xef\xbf\xbd'
+}
+
+@test "a label value is cut at a character boundary, never inside one" {
+	run -0 labels cut 5 abcdefg $'ab\xc3\xa9\xc3\xa9' $'a\xffb' ''
+	assert_output $'abcde\t5
+ab\xc3\xa9\t4
+a\xef\xbf\xbdb\t5
+\t0'
+}

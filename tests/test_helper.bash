@@ -4,7 +4,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 BUILD=${FALCO_PIPES_BUILD:-$BATS_TEST_DIRNAME/../build}
-PATH="$BUILD:$BUILD/tests:$PATH"
+PATH="$BUILD:$BUILD/tests:$BATS_TEST_DIRNAME/lib:$PATH"
 # make check VALGRIND=1: wrappers that run each program under valgrind
 [ -z "${FALCO_PIPES_WRAPPERS:-}" ] || PATH="$FALCO_PIPES_WRAPPERS:$PATH"
 FIXTURES=$BATS_TEST_DIRNAME/fixtures
@@ -17,12 +17,13 @@ sample() {
 	sed -n "${1}p" "$SAMPLES"
 }
 
-# wait_for_file FILE [SECONDS]: a server writes its port there when ready
-wait_for_file() {
-	local file=$1 tries=$(( ${2:-10} * 20 ))
-	while [ ! -s "$file" ] && [ "$tries" -gt 0 ]; do
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-	[ -s "$file" ]
-}
+# what every suite shares: bounded waits, a program on a FIFO, the
+# recording HTTP receiver, a test CA
+load "$BATS_TEST_DIRNAME/lib/wait.bash"
+load "$BATS_TEST_DIRNAME/lib/fifo.bash"
+load "$BATS_TEST_DIRNAME/lib/receiver.bash"
+load "$BATS_TEST_DIRNAME/lib/test-ca.bash"
+
+# Undelivered alerts go to the state directory unless told otherwise: a
+# test's own, never /var/spool or the user's home.
+export STATE_DIRECTORY=${BATS_TEST_TMPDIR:-$BATS_RUN_TMPDIR}/state

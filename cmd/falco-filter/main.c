@@ -14,67 +14,64 @@
 #include "cond.h"
 #include "exitcode.h"
 #include "format.h"
-#include "lists.h"
 #include "num.h"
 #include "opts.h"
 #include "out.h"
 #include "reader.h"
 #include "sandbox.h"
+#include "select.h"
+#include "signals.h"
 #include "throttle.h"
-#include "version.h"
 #include "xalloc.h"
 
 enum {
 	OPT_JSON_FIELDS = 256,
+	OPT_TAG,
 	OPT_THROTTLE,
 	OPT_THROTTLE_KEYS,
 	OPT_STRICT,
-	OPT_MAX_LINE_BYTES,
 	OPT_CHECK,
 	OPT_NO_SANDBOX
 };
 
 static const char synopsis[] =
-    "falco-filter [OPTIONS] CONDITION [FILE...]\n"
+    "falco-filter [OPTIONS] [CONDITION] [FILE...]\n"
     "falco-filter [OPTIONS] -e CONDITION [-e CONDITION...] [FILE...]";
 
 static const char summary[] =
     "Print the Falco alerts (JSON, one per line) that satisfy a condition in\n"
-    "Falco's syntax, byte for byte. With -e, -p, -r or -t every operand is a\n"
-    "file. No FILE, or '-': standard input. Exit 0 if an alert was selected,\n"
-    "1 if none was, 2 on error.";
+    "Falco's syntax, byte for byte. The first operand is the condition\n"
+    "unless -e or -w gives it; -p, -r and --tag narrow it further. No\n"
+    "operand at all: every alert of standard input. No FILE, or '-':\n"
+    "standard input. Exit 0 if an alert was selected, 1 if none was, 2 on\n"
+    "error.";
 
 static const struct opt_spec options[] = {
 	{ "count", 'c', no_argument, NULL,
 	    "print only the number of selected alerts" },
-	{ "expr", 'e', required_argument, "COND",
+	{ "expr", 'e', required_argument, "CONDITION",
 	    "a condition that must hold (repeatable: all must hold)" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
-	{ "lists", 'l', required_argument, "FILE",
-	    "load the '- list:' items of a Falco rules file (repeatable)" },
-	{ "max-count", 'n', required_argument, "N",
+	{ "max-count", 'm', required_argument, "N",
 	    "stop after N selected alerts" },
 	{ "output", 'o', required_argument, "FORMAT",
 	    "print a line per alert: %field, %% for %, <NA> if missing" },
-	{ "min-priority", 'p', required_argument, "P",
-	    "only alerts at least as severe as priority P" },
 	{ "quiet", 'q', no_argument, NULL,
 	    "print nothing; exit 0 at the first selected alert" },
 	{ "rule", 'r', required_argument, "GLOB",
 	    "only alerts whose rule matches GLOB (repeatable: any)" },
 	{ "no-messages", 's', no_argument, NULL,
 	    "no warnings about bad lines" },
-	{ "tag", 't', required_argument, "TAG",
+	{ "tag", OPT_TAG, required_argument, "TAG",
 	    "only alerts carrying TAG (repeatable: all)" },
 	{ "invert", 'v', no_argument, NULL,
 	    "select the alerts that do not match" },
 	{ "version", 'V', no_argument, NULL, "show the version and exit" },
+	SELECT_OPTIONS,
 	{ "check", OPT_CHECK, no_argument, NULL,
 	    "check the condition and exit 0 or 2; read no input" },
 	{ "json-fields", OPT_JSON_FIELDS, required_argument, "LIST",
 	    "print a JSON object of those comma-separated fields" },
-	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "N",
-	    "skip longer lines with a warning (default 1M)" },
 	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
 	    "do not confine the loop with seccomp (for debugging)" },
 	{ "strict", OPT_STRICT, no_argument, NULL,
@@ -93,22 +90,20 @@ struct strings {
 };
 
 struct config {
-	struct strings exprs, rules, tags, lists_files, json_fields;
+	struct selection select;	/* -e, -w, -p, -l, --max-line-bytes */
+	int have_condition;		/* -e or -w: operands are files */
+	struct strings rules, tags, json_fields;
 	struct strings throttle_fields;
 	const char *output;
-	int min_severity;	/* -1: any */
-	int invert, count_only, quiet, no_messages, strict, check, no_sandbox;
+	int invert, count, quiet, no_messages, strict, check, no_sandbox;
 	unsigned long long max_count;	/* 0: no limit */
 	double throttle_seconds;
 	size_t throttle_keys;
-	size_t max_line;
 };
 
 /* What the options compile into, and the counts of the run. */
 struct filter {
 	const struct config *config;
-	struct cond **conds;
-	size_t nconds;
 	struct format *format;
 	struct throttle *throttle;
 	struct alert alert;
@@ -159,110 +154,102 @@ parse_throttle(struct config *c, const char *text)
 	free(fields);
 }
 
+static void
+parse_option(void *ctx, int key, const char *arg)
+{
+	struct config *c = ctx;
+
+	if (select_option(&c->select, key, arg)) {
+		c->have_condition |= key == 'w';
+		return;
+	}
+	switch (key) {
+	case 'c':
+		c->count = 1;
+		break;
+	case 'e':
+		select_add_condition(&c->select, arg);
+		c->have_condition = 1;
+		break;
+	case 'm':
+		c->max_count = (unsigned long long)num_parse(arg, 1, LLONG_MAX,
+		    "--max-count");
+		break;
+	case 'o':
+		c->output = arg;
+		break;
+	case 'q':
+		c->quiet = 1;
+		break;
+	case 'r':
+		strings_add(&c->rules, xstrdup(arg));
+		break;
+	case 's':
+		c->no_messages = 1;
+		break;
+	case 'v':
+		c->invert = 1;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
+		break;
+	case OPT_JSON_FIELDS:
+		strings_split(&c->json_fields, arg, "--json-fields");
+		break;
+	case OPT_NO_SANDBOX:
+		c->no_sandbox = 1;
+		break;
+	case OPT_STRICT:
+		c->strict = 1;
+		break;
+	case OPT_TAG:
+		strings_add(&c->tags, xstrdup(arg));
+		break;
+	case OPT_THROTTLE:
+		parse_throttle(c, arg);
+		break;
+	case OPT_THROTTLE_KEYS:
+		c->throttle_keys = (size_t)num_parse(arg, 1, 100000000,
+		    "--throttle-keys");
+		break;
+	default:
+		opts_usage(synopsis);
+	}
+}
+
+/*
+ * As grep takes its pattern: the first operand is the condition unless
+ * -e or -w gave one; with no operand at all, every alert of standard
+ * input is selected. Returns the index of the first file.
+ */
 static int
 parse_options(int argc, char **argv, struct config *c)
 {
-	struct opt_parser parser;
-	int ch;
+	int first;
 
-	opts_build(options, &parser);
-	while ((ch = getopt_long(argc, argv, parser.shortopts,
-	    parser.longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			c->count_only = 1;
-			break;
-		case 'e':
-			strings_add(&c->exprs, optarg);
-			break;
-		case 'h':
-			opts_help(stdout, synopsis, summary, options);
-			exit(EXIT_OK);
-		case 'l':
-			strings_add(&c->lists_files, optarg);
-			break;
-		case 'n':
-			c->max_count = (unsigned long long)num_parse(optarg, 1,
-			    LLONG_MAX, "--max-count");
-			break;
-		case 'o':
-			c->output = optarg;
-			break;
-		case 'p':
-			c->min_severity = opts_priority("--min-priority", optarg);
-			break;
-		case 'q':
-			c->quiet = 1;
-			break;
-		case 'r':
-			strings_add(&c->rules, optarg);
-			break;
-		case 's':
-			c->no_messages = 1;
-			break;
-		case 't':
-			strings_add(&c->tags, optarg);
-			break;
-		case 'v':
-			c->invert = 1;
-			break;
-		case 'V':
-			printf("falco-filter %s\n", FALCO_PIPES_VERSION);
-			exit(EXIT_OK);
-		case OPT_CHECK:
-			c->check = 1;
-			break;
-		case OPT_JSON_FIELDS:
-			strings_split(&c->json_fields, optarg, "--json-fields");
-			break;
-		case OPT_MAX_LINE_BYTES:
-			c->max_line = reader_max_line_option(optarg);
-			break;
-		case OPT_NO_SANDBOX:
-			c->no_sandbox = 1;
-			break;
-		case OPT_STRICT:
-			c->strict = 1;
-			break;
-		case OPT_THROTTLE:
-			parse_throttle(c, optarg);
-			break;
-		case OPT_THROTTLE_KEYS:
-			c->throttle_keys = (size_t)num_parse(optarg, 1,
-			    100000000, "--throttle-keys");
-			break;
-		default:
-			opts_usage(synopsis);
-		}
-	}
-	opts_free(&parser);
+	first = opts_parse(argc, argv, options, synopsis, summary,
+	    parse_option, c);
 	if (c->output != NULL && c->json_fields.count > 0)
 		errx(EXIT_USAGE, "--output and --json-fields exclude each other");
-	return optind;
-}
-
-static struct lists *
-load_lists(const struct config *c)
-{
-	struct lists *lists = lists_new();
-	size_t i;
-
-	for (i = 0; i < c->lists_files.count; i++)
-		lists_load_or_exit(lists, c->lists_files.items[i]);
-	return lists;
+	if (c->count && (c->output != NULL || c->json_fields.count > 0))
+		errx(EXIT_USAGE, "--count prints only a number: no %s",
+		    c->output != NULL ? "--output" : "--json-fields");
+	if (!c->have_condition && first < argc)
+		select_add_condition(&c->select, argv[first++]);
+	else if (!c->have_condition && c->check)
+		opts_usage(synopsis);
+	return first;
 }
 
 static void
-compile(struct filter *f, const struct config *c)
+compile(struct filter *f, struct config *c)
 {
-	struct lists *lists = load_lists(c);
 	const char *error;
 	size_t i;
 
-	f->conds = xcalloc(c->exprs.count + 1, sizeof(*f->conds));
-	for (i = 0; i < c->exprs.count; i++)
-		f->conds[f->nconds++] = cond_compile(c->exprs.items[i], lists);
-	lists_free(lists);
+	select_compile(&c->select);
+	for (i = 0; c->check && i < c->select.nwhen; i++)
+		cond_warn_unknown_fields(c->select.when[i]);
 	if (c->output != NULL) {
 		f->format = format_compile(c->output, &error);
 		if (f->format == NULL)
@@ -313,17 +300,12 @@ matches(struct filter *f)
 	const struct config *c = f->config;
 	size_t i;
 
-	if (c->min_severity >= 0 && alert_severity(&f->alert) < c->min_severity)
-		return 0;
 	for (i = 0; i < c->tags.count; i++)
 		if (!has_tag(&f->alert, c->tags.items[i]))
 			return 0;
 	if (!rule_matches(&f->alert, &c->rules))
 		return 0;
-	for (i = 0; i < f->nconds; i++)
-		if (!cond_eval(f->conds[i], &f->alert))
-			return 0;
-	return 1;
+	return select_wants(&c->select, &f->alert);
 }
 
 /* 1 when the throttle lets the alert through */
@@ -380,7 +362,7 @@ emit(struct filter *f, const struct reader_line *line)
 {
 	const struct config *c = f->config;
 
-	if (c->quiet || c->count_only)
+	if (c->quiet || c->count)
 		return;
 	if (f->format != NULL) {
 		buf_reset(&f->line);
@@ -398,7 +380,7 @@ bad_line(struct filter *f, const struct reader_line *line, const char *reason)
 {
 	f->bad_lines++;
 	if (!f->config->no_messages || f->config->strict)
-		warnx("%s:%lu: %s", line->file, line->lineno, reason);
+		reader_report_bad(line, reason);
 	if (f->config->strict)
 		exit(EXIT_USAGE);
 }
@@ -427,12 +409,17 @@ run(struct filter *f, struct reader *r)
 	}
 }
 
-/* once the inputs are open, a filter only reads, computes and writes */
+/*
+ * Once the inputs are open, a filter only reads, computes and writes;
+ * with --follow it also reopens a rotated file by its name.
+ */
 static void
-enter_sandbox(void *unused)
+enter_sandbox(void *config)
 {
-	(void)unused;
-	sandbox_enter_or_exit(SANDBOX_FILTER);
+	const struct config *c = config;
+
+	sandbox_enter_or_exit(c->select.follow ? SANDBOX_FOLLOW :
+	    SANDBOX_FILTER);
 }
 
 static void
@@ -448,10 +435,9 @@ strings_free(struct strings *s, int owned)
 static void
 config_free(struct config *c)
 {
-	strings_free(&c->exprs, 0);
-	strings_free(&c->rules, 0);
-	strings_free(&c->tags, 0);
-	strings_free(&c->lists_files, 0);
+	select_free(&c->select);
+	strings_free(&c->rules, 1);
+	strings_free(&c->tags, 1);
 	strings_free(&c->json_fields, 1);
 	strings_free(&c->throttle_fields, 1);
 }
@@ -459,11 +445,6 @@ config_free(struct config *c)
 static void
 filter_free(struct filter *f)
 {
-	size_t i;
-
-	for (i = 0; i < f->nconds; i++)
-		cond_free(f->conds[i]);
-	free(f->conds);
 	format_free(f->format);
 	throttle_free(f->throttle);
 	alert_free(&f->alert);
@@ -473,38 +454,33 @@ filter_free(struct filter *f)
 int
 main(int argc, char **argv)
 {
-	struct config c = { .min_severity = -1, .throttle_keys = 100000,
-	    .max_line = READER_DEFAULT_MAX_LINE };
+	struct config c = { .throttle_keys = 100000 };
 	struct filter f = { .config = &c, .line = BUF_INIT };
 	struct reader *r;
 	int first_file, status;
 
 	out_init();
+	select_init(&c.select);
 	first_file = parse_options(argc, argv, &c);
-	if (c.exprs.count == 0 && c.min_severity < 0 && c.rules.count == 0 &&
-	    c.tags.count == 0) {
-		if (first_file >= argc)
-			opts_usage(synopsis);
-		strings_add(&c.exprs, argv[first_file++]);
-	}
 	compile(&f, &c);
 	if (c.check) {
 		filter_free(&f);
 		config_free(&c);
 		return EXIT_OK;
 	}
+	signals_init(0, 0);
 
 	alert_init(&f.alert);
-	r = reader_open(argv + first_file, argc - first_file, c.max_line);
+	r = select_open_input(&c.select, argv + first_file, argc - first_file);
 	reader_set_quiet(r, c.no_messages);
 	reader_set_strict(r, c.strict);
 	reader_on_wait(r, reader_flush_output, r);
 	if (!c.no_sandbox)
-		reader_on_last_open(r, enter_sandbox, NULL);
+		reader_on_last_open(r, enter_sandbox, &c);
 	run(&f, r);
 
 	f.bad_lines += reader_long_lines(r);
-	if (c.count_only) {
+	if (c.count) {
 		buf_reset(&f.line);
 		buf_printf(&f.line, "%llu", f.selected);
 		out_line(f.line.data, f.line.len);
@@ -520,7 +496,9 @@ main(int argc, char **argv)
 		    throttle_suppressed(f.throttle) == 1 ? "" : "s");
 
 	status = f.selected > 0 ? EXIT_OK : EXIT_NOMATCH;
-	if (reader_failed_files(r) > 0 && !(c.quiet && f.selected > 0))
+	/* as grep: trouble is 2, unless -q already found what it was asked */
+	if ((reader_failed_files(r) > 0 || reader_long_lines(r) > 0) &&
+	    !(c.quiet && f.selected > 0))
 		status = EXIT_USAGE;
 	reader_close(r);
 	filter_free(&f);

@@ -22,6 +22,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "netpol.h"
+#include "proc.h"
 #include "version.h"
 #include "xalloc.h"
 
@@ -188,23 +189,20 @@ exec_run(const struct kube_exec *e)
 	char chunk[4096];
 	ssize_t n;
 	pid_t pid;
+	struct proc_spec spec = {
+		/* no shell: the command and its arguments as the kubeconfig lists them */
+		.file = e->command,
+		.argv = e->argv,
+		.envp = envp,
+		.search = 1,
+		.stdin_fd = PROC_DEVNULL,
+	};
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		err(EXIT_USAGE, "pipe");
-	if ((pid = fork()) < 0)
+	spec.stdout_fd = fds[1];
+	if ((pid = proc_start(&spec)) < 0)
 		err(EXIT_USAGE, "fork");
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		/* no shell: the command and its arguments as the kubeconfig lists them */
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(fds[1], 1);
-		execvpe(e->command, e->argv, envp);
-		fprintf(stderr, "%s: '%s': %s\n", program_invocation_short_name,
-		    e->command, strerror(errno));
-		_exit(127);
-	}
 	close(fds[1]);
 	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -215,11 +213,11 @@ exec_run(const struct kube_exec *e)
 			buf_add(&out, chunk, (size_t)n);
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	if (proc_wait(pid, &status) < 0)
+		status = -1;
 	free(envp);
 	free(info);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (status == -1 || !proc_succeeded(status)) {
 		warnx("exec plugin '%s' failed%s%s", e->command,
 		    e->install_hint ? ": " : "",
 		    e->install_hint ? e->install_hint : "");
@@ -359,6 +357,22 @@ api_target_of(const char *path, struct api_target *t)
 		snprintf(t->name, sizeof(t->name), "%s", parts[i + 1]);
 }
 
+/*
+ * A create's URL names only the namespace: the object's name is in its
+ * body, and a message names the object, not the collection.
+ */
+static void
+api_target_with_body(const char *path, const cJSON *body,
+    struct api_target *t)
+{
+	const char *name = json_string_of(
+	    cJSON_GetObjectItemCaseSensitive(body, "metadata"), "name");
+
+	api_target_of(path, t);
+	if (!*t->name && name)
+		snprintf(t->name, sizeof(t->name), "%s", name);
+}
+
 static const char *
 verb_of(const char *method)
 {
@@ -403,13 +417,14 @@ status_reason(long status, const cJSON *body)
 
 static void
 report_failure(struct kube *k, const char *method, const char *path,
-    const struct http_response *resp, struct kube_result *r)
+    const cJSON *sent, const struct http_response *resp,
+    struct kube_result *r)
 {
 	struct api_target t;
 	char call[640], host[256];
 	const char *message = json_string_of(r->body, "message");
 
-	api_target_of(path, &t);
+	api_target_with_body(path, sent, &t);
 	describe_call(method, &t, call, sizeof(call));
 	if (resp->status == 0) {
 		http_redact_url(k->access->server, host, sizeof(host));
@@ -460,7 +475,7 @@ print_dry_run(const char *method, const char *path, const cJSON *body)
 	char call[640];
 	char *json = body ? cJSON_PrintUnformatted(body) : NULL;
 
-	api_target_of(path, &t);
+	api_target_with_body(path, body, &t);
 	describe_call(method, &t, call, sizeof(call));
 	warnx("dry-run: %s", call);
 	if (json)
@@ -531,7 +546,7 @@ kube_call(struct kube *k, const char *method, const char *path,
 	r->status = resp.status;
 	r->body = resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
 	if ((resp.status < 200 || resp.status > 299) && !is_quiet(resp.status, quiet))
-		report_failure(k, method, path, &resp, r);
+		report_failure(k, method, path, body, &resp, r);
 	else if (resp.status < 200 || resp.status > 299)
 		snprintf(r->reason, sizeof(r->reason), "%ld %.64s", resp.status,
 		    status_reason(resp.status, r->body));

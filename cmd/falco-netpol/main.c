@@ -4,12 +4,12 @@
  * spliced in as "falco_netpol".
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alert.h"
 #include "buf.h"
@@ -21,21 +21,30 @@
 #include "num.h"
 #include "opts.h"
 #include "out.h"
+#include "ratefile.h"
 #include "reader.h"
+#include "select.h"
+#include "signals.h"
+#include "statedir.h"
 #include "version.h"
 #include "xalloc.h"
 
 #define DEFAULT_LABEL_KEY "falco-pipes.io/quarantine"
 #define DEFAULT_LABEL_VALUE "true"
 #define DEFAULT_POLICY "falco-pipes-quarantine"
-/* pods and policies remembered as handled; the oldest is forgotten first */
-#define MEMORY_MAX 4096
-#define MAX_ACTIONS_COUNT 100000
+/* --max-actions when none is given, and its file in the state directory */
+#define DEFAULT_MAX_COUNT 10
+#define DEFAULT_MAX_SECONDS 60.0
+#define ACTIONS_FILE "falco-netpol.actions"
+#define MAX_ACTIONS_COUNT 10000
 #define MAX_LIST 64
+/* writes of a policy that another writer keeps changing under us */
+#define POLICY_TRIES 3
 
 static const char synopsis[] =
-    "falco-netpol [-w COND] [-m MODE] [OPTIONS] [FILE ...]\n"
-    "falco-netpol -r NAMESPACE/POD [-m MODE] [OPTIONS]";
+    "falco-netpol [-nq] [-w CONDITION] [--mode MODE] [OPTIONS] [FILE ...]\n"
+    "falco-netpol --isolate NAMESPACE/POD [--mode MODE] [OPTIONS]\n"
+    "falco-netpol --release NAMESPACE/POD [--mode MODE] [OPTIONS]";
 
 static const char summary[] =
     "Isolate the pod each alert names (output_fields k8s.ns.name and\n"
@@ -43,28 +52,31 @@ static const char summary[] =
     "every alert to standard output with \"falco_netpol\" added: what was done.";
 
 enum {
-	OPT_ALLOW_CIDR = 256, OPT_ALLOW_DNS, OPT_CA, OPT_CONTEXT, OPT_DRY_RUN,
-	OPT_INGRESS, OPT_KUBECONFIG, OPT_LABEL, OPT_MAX_ACTIONS,
-	OPT_POLICY_NAME, OPT_PROTECT, OPT_RETRIES, OPT_SERVER, OPT_TIMEOUT,
-	OPT_TOKEN_FILE
+	OPT_ALLOW_CIDR = 256, OPT_ALLOW_DNS, OPT_CA, OPT_CONTEXT,
+	OPT_INGRESS, OPT_ISOLATE, OPT_KUBECONFIG, OPT_LABEL, OPT_MAX_ACTIONS,
+	OPT_MODE, OPT_NAMESPACE, OPT_POLICY_NAME,
+	OPT_PROTECT, OPT_RELEASE, OPT_RETRIES, OPT_SELECTOR, OPT_SERVER,
+	OPT_STATE_FILE, OPT_TIMEOUT, OPT_TOKEN_FILE, OPT_VERBOSE
 };
 
 static const struct opt_spec options[] = {
-	{ "when", 'w', required_argument, "COND", "act only on alerts matching the condition" },
-	{ "lists", 'l', required_argument, "FILE", "load the '- list:' items of a Falco rules file (repeatable)" },
-	{ "min-priority", 'p', required_argument, "P", "act only on alerts at least as severe as priority P" },
-	{ "mode", 'm', required_argument, "MODE", "label (default), owner or selector" },
+	SELECT_OPTIONS,
+	{ "quiet", 'q', no_argument, NULL, "write nothing to standard output" },
+	{ "mode", OPT_MODE, required_argument, "MODE", "label (default), owner or selector" },
 	{ "label", OPT_LABEL, required_argument, "KEY=VALUE", "quarantine label (falco-pipes.io/quarantine=true)" },
 	{ "policy-name", OPT_POLICY_NAME, required_argument, "NAME", "policy name (falco-pipes-quarantine)" },
-	{ "selector", 's', required_argument, "KEY=VALUE", "pods the policy selects in selector mode (repeatable)" },
+	{ "selector", OPT_SELECTOR, required_argument, "KEY=VALUE", "pods the policy selects in selector mode (repeatable)" },
 	{ "allow-dns", OPT_ALLOW_DNS, no_argument, NULL, "keep egress to port 53 over UDP and TCP" },
 	{ "allow-cidr", OPT_ALLOW_CIDR, required_argument, "CIDR", "keep egress to this range (repeatable)" },
 	{ "ingress", OPT_INGRESS, no_argument, NULL, "deny ingress as well" },
-	{ "release", 'r', required_argument, "NAMESPACE/POD", "undo the isolation of a pod; reads no input" },
+	{ "isolate", OPT_ISOLATE, required_argument, "NAMESPACE/POD", "isolate a pod as an alert would; reads no input" },
+	{ "release", OPT_RELEASE, required_argument, "NAMESPACE/POD", "undo the isolation of a pod; reads no input" },
 	{ "protect", OPT_PROTECT, required_argument, "NS", "never touch this namespace (repeatable)" },
-	{ "namespace", 'n', required_argument, "NS", "act only in this namespace (repeatable)" },
-	{ "dry-run", OPT_DRY_RUN, optional_argument, "client|server", "change nothing; print or server-check writes" },
-	{ "max-actions", OPT_MAX_ACTIONS, required_argument, "N/DURATION", "isolate at most N pods per DURATION" },
+	{ "namespace", OPT_NAMESPACE, required_argument, "NS", "act only in this namespace (repeatable)" },
+	{ "dry-run", 'n', optional_argument, "client|server", "change nothing; print or server-check writes" },
+	{ "max-actions", OPT_MAX_ACTIONS, required_argument, "N/DURATION", "isolate at most N pods per DURATION (10/1m; 0: no cap)" },
+	{ "state-file", OPT_STATE_FILE, required_argument, "FILE", "where --max-actions is counted" },
+	{ "verbose", OPT_VERBOSE, no_argument, NULL, "say on standard error what was done" },
 	{ "kubeconfig", OPT_KUBECONFIG, required_argument, "FILE", "kubeconfig file to use" },
 	{ "context", OPT_CONTEXT, required_argument, "NAME", "kubeconfig context to use" },
 	{ "server", OPT_SERVER, required_argument, "URL", "API server URL, no kubeconfig" },
@@ -79,22 +91,10 @@ static const struct opt_spec options[] = {
 
 enum mode { MODE_LABEL, MODE_OWNER, MODE_SELECTOR };
 
-struct memory_entry {
-	char *key;		/* "namespace/name" */
-	char *policy;
-};
-
-struct memory {
-	struct memory_entry entries[MEMORY_MAX];
-	size_t next, count;
-};
-
 struct netpol {
 	enum mode mode;
-	struct cond *when;
-	const char *when_text;
-	struct lists *lists;	/* from --lists, until --when is compiled */
-	int min_severity;	/* -1: any */
+	struct selection select;	/* -w, -p, -l, --max-line-bytes, --follow */
+	int quiet, verbose;
 	char *label_key;
 	const char *label_value;
 	const char *policy_name;
@@ -107,20 +107,32 @@ struct netpol {
 	const char *allowed[MAX_LIST];
 	size_t nallowed;
 	const char *dry_run;	/* NULL, "client" or "server" */
-	const char *release;
+	const char *isolate;	/* --isolate NAMESPACE/POD */
+	const char *release;	/* --release NAMESPACE/POD */
 	long long max_count;	/* 0: no cap */
 	double max_seconds;
-	double *action_times;	/* ring of the last max_count actions */
-	size_t action_next;
+	const char *state_file;
+	struct ratefile *actions;	/* NULL: no cap */
 	struct kube_flags flags;
 	struct kube_settings settings;
 	struct kube *kube;
-	struct memory pods, policies;
-	int failed;
+	int failed;		/* an action failed: status 1 */
+	int bad_input;		/* unreadable file or over-long line: status 2 */
+};
+
+/* in the order of enum action */
+static const char *const action_names[] = {
+	"failed", "isolated", "already-isolated", "released", "not-isolated",
+	"skipped", "dry-run"
+};
+
+enum action {
+	ACTION_FAILED, ACTION_ISOLATED, ACTION_ALREADY_ISOLATED,
+	ACTION_RELEASED, ACTION_NOT_ISOLATED, ACTION_SKIPPED, ACTION_DRY_RUN
 };
 
 struct outcome {
-	const char *action;
+	enum action action;
 	char *namespace;
 	char *pod;
 	char *policy;
@@ -130,11 +142,11 @@ struct outcome {
 /* --- outcome --- */
 
 static void
-outcome_set(struct outcome *o, const char *action, const char *fmt, ...)
+outcome_set(struct outcome *o, enum action action, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-outcome_set(struct outcome *o, const char *action, const char *fmt, ...)
+outcome_set(struct outcome *o, enum action action, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -173,12 +185,31 @@ static void
 outcome_json(const struct outcome *o, struct buf *b)
 {
 	buf_addc(b, '{');
-	add_json_member(b, "action", o->action, 0);
+	add_json_member(b, "action", action_names[o->action], 0);
 	add_json_member(b, "namespace", o->namespace, 0);
 	add_json_member(b, "pod", o->pod, 0);
 	add_json_member(b, "policy", o->policy, 0);
 	add_json_member(b, "reason", o->reason, 1);
 	buf_addc(b, '}');
+}
+
+/* --verbose: what was done, as a sentence, when something was */
+static void
+outcome_say(const struct netpol *np, const struct outcome *o)
+{
+	static const char *const verbs[] = {
+		[ACTION_ISOLATED] = "isolated by",
+		[ACTION_ALREADY_ISOLATED] = "already isolated by",
+		[ACTION_RELEASED] = "released from",
+		[ACTION_DRY_RUN] = "dry run, nothing changed:",
+	};
+	const char *verb = (size_t)o->action < sizeof(verbs) / sizeof(verbs[0]) ?
+	    verbs[o->action] : NULL;
+
+	if (!np->verbose || !verb || !o->policy)
+		return;
+	warnx("%s/%s: %s policy %s/%s", o->namespace, o->pod, verb,
+	    o->namespace, o->policy);
 }
 
 static void
@@ -188,43 +219,6 @@ outcome_free(struct outcome *o)
 	free(o->pod);
 	free(o->policy);
 	memset(o, 0, sizeof(*o));
-}
-
-/* --- bounded memory of what was handled --- */
-
-static const char *
-memory_find(const struct memory *m, const char *key)
-{
-	for (size_t i = 0; i < m->count; i++)
-		if (strcmp(m->entries[i].key, key) == 0)
-			return m->entries[i].policy;
-	return NULL;
-}
-
-static void
-memory_add(struct memory *m, const char *key, const char *policy)
-{
-	struct memory_entry *e = &m->entries[m->next];
-
-	if (memory_find(m, key))
-		return;
-	free(e->key);
-	free(e->policy);
-	e->key = xstrdup(key);
-	e->policy = xstrdup(policy ? policy : "");
-	m->next = (m->next + 1) % MEMORY_MAX;
-	if (m->count < MEMORY_MAX)
-		m->count++;
-}
-
-static void
-memory_free(struct memory *m)
-{
-	for (size_t i = 0; i < m->count; i++) {
-		free(m->entries[i].key);
-		free(m->entries[i].policy);
-	}
-	m->count = 0;
 }
 
 static char *
@@ -239,31 +233,36 @@ object_key(const char *namespace, const char *name)
 
 /* --- --max-actions --- */
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* 1 and the action counted when the window has room, else 0 */
+/*
+ * 1 when the pod may be written to; else 0 and the outcome says why.
+ * Asked only once a write is known to be needed, so an alert for a pod
+ * already isolated takes nothing from the cap.
+ */
 static int
-rate_allows(struct netpol *np)
+claim_action(struct netpol *np, struct outcome *o)
 {
-	double now = now_seconds();
-	double *oldest;
+	char *what;
+	int rc, saved;
 
-	if (np->max_count == 0)
+	if (!np->actions)
 		return 1;
-	oldest = &np->action_times[np->action_next];
-	/* the slot to reuse holds the max_count'th action back, or 0 */
-	if (*oldest > 0 && now - *oldest < np->max_seconds)
+	what = object_key(o->namespace, o->pod);
+	rc = ratefile_take(np->actions, what);
+	saved = errno;
+	free(what);
+	if (rc > 0)
+		return 1;
+	if (rc == 0) {
+		outcome_set(o, ACTION_SKIPPED, "more than %lld isolations in "
+		    "%gs (--max-actions)", np->max_count, np->max_seconds);
 		return 0;
-	*oldest = now;
-	np->action_next = (np->action_next + 1) % (size_t)np->max_count;
-	return 1;
+	}
+	/* a cap that cannot be kept is not waived: the pod is left alone */
+	warnx("--max-actions: '%s': %s", ratefile_path(np->actions),
+	    strerror(saved));
+	outcome_set(o, ACTION_FAILED, "--max-actions: '%s': %s",
+	    ratefile_path(np->actions), strerror(saved));
+	return 0;
 }
 
 /* --- API paths --- */
@@ -281,8 +280,16 @@ api_path(const char *prefix, const char *namespace, const char *resource,
 	return path;
 }
 
+static char *
+policy_path(const char *namespace, const char *name)
+{
+	return api_path("/apis/networking.k8s.io/v1", namespace,
+	    "networkpolicies", name);
+}
+
 static const long quiet_404[] = { 404, 0 };
 static const long quiet_409[] = { 409, 0 };
+static const long quiet_404_409[] = { 404, 409, 0 };
 
 static int
 dry_client(const struct netpol *np)
@@ -306,112 +313,214 @@ get_object(struct netpol *np, const char *path, cJSON **body,
 	kube_result_free(&r);
 	if (status == 404)
 		return 0;
-	outcome_set(o, "failed", "%s", r.reason);
+	outcome_set(o, ACTION_FAILED, "%s", r.reason);
 	return -1;
+}
+
+static const char *
+resource_version_of(const cJSON *object)
+{
+	const cJSON *metadata = cJSON_GetObjectItemCaseSensitive(object, "metadata");
+	const cJSON *version = cJSON_GetObjectItemCaseSensitive(metadata,
+	    "resourceVersion");
+
+	return cJSON_IsString(version) ? version->valuestring : NULL;
 }
 
 /* --- policies --- */
 
-static int
-check_existing_policy(const cJSON *policy, const char *name,
-    const cJSON *selector, struct outcome *o)
-{
-	if (!policy_is_managed(policy)) {
-		warnx("'%s/%s': a policy of that name exists and was not "
-		    "created by falco-pipes; pod left alone", o->namespace, name);
-		outcome_set(o, "failed", "policy '%s' exists and was not created "
-		    "by falco-pipes", name);
-		return -1;
-	}
-	if (!policy_selects(policy, selector)) {
-		warnx("'%s/%s': the existing policy selects other pods",
-		    o->namespace, name);
-		outcome_set(o, "failed", "policy '%s' exists with another "
-		    "podSelector", name);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-verify_policy(struct netpol *np, const char *namespace, const char *name,
-    const cJSON *selector, struct outcome *o)
-{
-	char *path = api_path("/apis/networking.k8s.io/v1", namespace,
-	    "networkpolicies", name);
-	cJSON *policy;
-	int found = get_object(np, path, &policy, o);
-	int rc = found;
-
-	free(path);
-	if (found == 1)
-		rc = check_existing_policy(policy, name, selector, o) < 0 ? -1 : 1;
-	else if (found == 0)
-		outcome_set(o, "failed", "policy '%s' vanished after 409", name);
-	cJSON_Delete(policy);
-	return found == 0 ? -1 : rc;
-}
-
 /*
- * Make sure the namespace has the policy: 1 created (or would be), 0
- * it was already there and ours, -1 failed (o set). Under client
- * dry-run the read comes first, since nothing would answer 409.
+ * The policy an isolation needs: what this run asks, and what was found
+ * of it. Nothing is taken on trust from an earlier run or an earlier
+ * alert: a policy is read before every claim that it is in force, since
+ * another process may have deleted it or anyone allowed to write
+ * policies in the namespace may have changed it.
  */
-static int
-ensure_policy(struct netpol *np, const char *namespace, const char *name,
-    const cJSON *selector, struct outcome *o)
+struct policy_want {
+	const char *namespace;
+	const char *name;
+	const cJSON *selector;
+	cJSON *manifest;	/* what this run asks */
+	char *version;		/* resourceVersion of the one found */
+	char *differs;		/* what of it differs, for messages */
+};
+
+enum policy_state { POLICY_IN_FORCE, POLICY_MISSING, POLICY_DIFFERS,
+	POLICY_FAILED };
+
+static void
+policy_want_init(struct policy_want *w, const struct netpol *np,
+    const char *namespace, const char *name, const cJSON *selector)
 {
 	struct policy_spec spec = {
 		name, namespace, selector, np->allow_dns, np->ingress,
 		np->cidrs, np->ncidrs
 	};
-	char *key = object_key(namespace, name);
-	char *path;
-	cJSON *manifest;
-	struct kube_result r;
-	long status;
-	int rc;
 
-	outcome_policy(o, name);
-	if (!np->dry_run && memory_find(&np->policies, key)) {
-		free(key);
-		return 0;
+	memset(w, 0, sizeof(*w));
+	w->namespace = namespace;
+	w->name = name;
+	w->selector = selector;
+	w->manifest = policy_manifest(&spec);
+}
+
+static void
+policy_want_free(struct policy_want *w)
+{
+	cJSON_Delete(w->manifest);
+	free(w->version);
+	free(w->differs);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * A policy of that name that is not ours, or ours but selecting other
+ * pods, is never changed: replacing it would undo someone's protection,
+ * or release the pods an earlier run isolated under another label.
+ */
+static int
+check_existing_policy(const cJSON *policy, const struct policy_want *w,
+    struct outcome *o)
+{
+	if (!policy_is_managed(policy)) {
+		warnx("'%s/%s': a policy of that name exists and was not "
+		    "created by falco-pipes; pod left alone", w->namespace,
+		    w->name);
+		outcome_set(o, ACTION_FAILED, "policy '%s' exists and was not "
+		    "created by falco-pipes", w->name);
+		return -1;
 	}
-	if (dry_client(np)) {
-		char *one = api_path("/apis/networking.k8s.io/v1", namespace,
-		    "networkpolicies", name);
-		cJSON *existing;
-		int found = get_object(np, one, &existing, o);
+	if (!policy_selects(policy, w->selector)) {
+		warnx("'%s/%s': the existing policy selects other pods",
+		    w->namespace, w->name);
+		outcome_set(o, ACTION_FAILED, "policy '%s' exists with another "
+		    "podSelector", w->name);
+		return -1;
+	}
+	return 0;
+}
 
-		free(one);
-		if (found != 0) {
-			rc = found < 0 ? -1 :
-			    check_existing_policy(existing, name, selector, o);
-			cJSON_Delete(existing);
-			free(key);
+static enum policy_state
+policy_read(struct netpol *np, struct policy_want *w, struct outcome *o)
+{
+	char *path = policy_path(w->namespace, w->name);
+	cJSON *policy;
+	int found = get_object(np, path, &policy, o);
+	enum policy_state state = POLICY_FAILED;
+
+	free(path);
+	free(w->version);
+	free(w->differs);
+	w->version = w->differs = NULL;
+	if (found == 0)
+		state = POLICY_MISSING;
+	else if (found == 1 && check_existing_policy(policy, w, o) == 0) {
+		w->differs = policy_differences(policy, w->manifest);
+		if (resource_version_of(policy))
+			w->version = xstrdup(resource_version_of(policy));
+		state = w->differs ? POLICY_DIFFERS : POLICY_IN_FORCE;
+	}
+	cJSON_Delete(policy);
+	return state;
+}
+
+/*
+ * What the server stored must deny what was asked: a mutating admission
+ * webhook may have changed it. Nothing to check under client dry-run.
+ */
+static int
+policy_stored(const struct policy_want *w, const cJSON *stored,
+    struct outcome *o)
+{
+	char *differs;
+
+	if (!stored)
+		return 0;
+	if (!(differs = policy_differences(stored, w->manifest)))
+		return 0;
+	warnx("'%s/%s': the server stored another policy than was sent (%s)",
+	    w->namespace, w->name, differs);
+	outcome_set(o, ACTION_FAILED, "policy '%s' was stored with another "
+	    "%s", w->name, differs);
+	free(differs);
+	return -1;
+}
+
+/* create the policy, or replace ours that differs, as of what was read */
+static long
+policy_write(struct netpol *np, struct policy_want *w,
+    enum policy_state state, struct kube_result *r)
+{
+	char *path;
+	cJSON *body = w->manifest, *metadata;
+	long status;
+
+	if (state == POLICY_MISSING) {
+		path = api_path("/apis/networking.k8s.io/v1", w->namespace,
+		    "networkpolicies", NULL);
+		status = kube_call(np->kube, "POST", path, "application/json",
+		    body, quiet_409, r);
+		free(path);
+		return status;
+	}
+	warnx("'%s/%s': the policy differs from what this run asks (%s): "
+	    "updating it", w->namespace, w->name, w->differs);
+	/*
+	 * The whole object as ours, not the one read with its spec swapped:
+	 * an owner reference or finalizer someone else put there would
+	 * stay. The resourceVersion read makes it a compare-and-swap: a
+	 * change in between is answered 409 Conflict, not overwritten.
+	 */
+	body = cJSON_Duplicate(w->manifest, 1);
+	metadata = cJSON_GetObjectItemCaseSensitive(body, "metadata");
+	if (w->version)
+		cJSON_AddStringToObject(metadata, "resourceVersion", w->version);
+	path = policy_path(w->namespace, w->name);
+	status = kube_call(np->kube, "PUT", path, "application/json", body,
+	    quiet_404_409, r);
+	free(path);
+	cJSON_Delete(body);
+	return status;
+}
+
+/*
+ * Bring the policy to what this run asks, from the state read: 0 once
+ * it is (or, in a dry run, would be), -1 failed (o set). Another writer
+ * creating, changing or deleting it meanwhile makes the server answer
+ * 409 or 404; it is read again and the write redone, a few times.
+ */
+static int
+policy_apply(struct netpol *np, struct policy_want *w,
+    enum policy_state state, struct outcome *o)
+{
+	for (int tries = 1;; tries++) {
+		struct kube_result r;
+		long status = policy_write(np, w, state, &r);
+		int rc;
+
+		if (status == 200 || status == 201) {
+			rc = dry_client(np) ? 0 : policy_stored(w, r.body, o);
+			kube_result_free(&r);
 			return rc;
 		}
+		kube_result_free(&r);
+		if (status != 409 && status != 404) {
+			outcome_set(o, ACTION_FAILED, "%s", r.reason);
+			return -1;
+		}
+		if (tries == POLICY_TRIES) {
+			warnx("'%s/%s': the policy changed under each of %d "
+			    "writes", w->namespace, w->name, POLICY_TRIES);
+			outcome_set(o, ACTION_FAILED, "policy '%s' changed under "
+			    "each write", w->name);
+			return -1;
+		}
+		state = policy_read(np, w, o);
+		if (state == POLICY_FAILED)
+			return -1;
+		if (state == POLICY_IN_FORCE)
+			return 0;
 	}
-	path = api_path("/apis/networking.k8s.io/v1", namespace,
-	    "networkpolicies", NULL);
-	manifest = policy_manifest(&spec);
-	status = kube_call(np->kube, "POST", path, "application/json", manifest,
-	    quiet_409, &r);
-	if (status == 201 || status == 200)
-		rc = 1;
-	else if (status == 409)
-		rc = verify_policy(np, namespace, name, selector, o) < 0 ? -1 : 0;
-	else {
-		outcome_set(o, "failed", "%s", r.reason);
-		rc = -1;
-	}
-	if (rc >= 0 && !np->dry_run)
-		memory_add(&np->policies, key, name);
-	kube_result_free(&r);
-	cJSON_Delete(manifest);
-	free(path);
-	free(key);
-	return rc;
 }
 
 /* --- label mode --- */
@@ -426,6 +535,7 @@ pod_has_label(const cJSON *pod, const char *key, const char *value)
 	return cJSON_IsString(v) && strcmp(v->valuestring, value) == 0;
 }
 
+/* value NULL removes the label; 0 done, -1 not (o set) */
 static int
 patch_label(struct netpol *np, const char *namespace, const char *pod,
     const char *value, struct outcome *o)
@@ -435,45 +545,69 @@ patch_label(struct netpol *np, const char *namespace, const char *pod,
 	struct kube_result r;
 	long status = kube_call(np->kube, "PATCH", path,
 	    "application/merge-patch+json", patch, quiet_404, &r);
-	int rc = 0;
+	int rc = -1;
 
-	if (status == 404) {
-		outcome_set(o, "skipped", "pod not found");
-		rc = -1;
-	} else if (status != 200) {
-		outcome_set(o, "failed", "%s", r.reason);
-		rc = -1;
-	}
+	if (status == 404)
+		outcome_set(o, ACTION_SKIPPED, "pod not found");
+	else if (status != 200)
+		outcome_set(o, ACTION_FAILED, "%s", r.reason);
+	else if (r.body && value && !pod_has_label(r.body, np->label_key, value))
+		outcome_set(o, ACTION_FAILED, "the pod was stored without "
+		    "the label");
+	else
+		rc = 0;
 	kube_result_free(&r);
 	cJSON_Delete(patch);
 	free(path);
 	return rc;
 }
 
-static const char *
-done_action(const struct netpol *np, int changed)
+/*
+ * Put the policy in force and then, when label_pod is not NULL, label
+ * that pod: the policy first, so the label never selects a pod before
+ * the policy denies. The action is counted only when a write is needed.
+ */
+static void
+isolate_with(struct netpol *np, struct policy_want *w, const char *label_pod,
+    struct outcome *o)
 {
-	if (np->dry_run)
-		return "dry-run";
-	return changed ? "isolated" : "already-isolated";
+	enum policy_state state = policy_read(np, w, o);
+
+	outcome_policy(o, w->name);
+	if (state == POLICY_FAILED)
+		return;
+	if (state == POLICY_IN_FORCE && !label_pod) {
+		outcome_set(o, ACTION_ALREADY_ISOLATED, NULL);
+		return;
+	}
+	if (!claim_action(np, o))
+		return;
+	if (state != POLICY_IN_FORCE && policy_apply(np, w, state, o) < 0)
+		return;
+	if (label_pod && patch_label(np, w->namespace, label_pod,
+	    np->label_value, o) < 0)
+		return;
+	outcome_set(o, np->dry_run ? ACTION_DRY_RUN : ACTION_ISOLATED, NULL);
 }
 
-/* the policy first, so the label never selects a pod before it denies */
+static const char *
+label_policy_name(const struct netpol *np)
+{
+	return np->policy_name ? np->policy_name : DEFAULT_POLICY;
+}
+
 static void
 isolate_labelled(struct netpol *np, const char *namespace, const char *name,
     const cJSON *pod, struct outcome *o)
 {
-	const char *policy = np->policy_name ? np->policy_name : DEFAULT_POLICY;
 	cJSON *selector = selector_of_label(np->label_key, np->label_value);
 	int labelled = pod_has_label(pod, np->label_key, np->label_value);
-	int created = ensure_policy(np, namespace, policy, selector, o);
+	struct policy_want w;
 
+	policy_want_init(&w, np, namespace, label_policy_name(np), selector);
+	isolate_with(np, &w, labelled ? NULL : name, o);
+	policy_want_free(&w);
 	cJSON_Delete(selector);
-	if (created < 0)
-		return;
-	if (!labelled && patch_label(np, namespace, name, np->label_value, o) < 0)
-		return;
-	outcome_set(o, done_action(np, created || !labelled), NULL);
 }
 
 static int
@@ -485,7 +619,7 @@ get_pod(struct netpol *np, const char *namespace, const char *name,
 
 	free(path);
 	if (found == 0)
-		outcome_set(o, "skipped", "pod not found");
+		outcome_set(o, ACTION_SKIPPED, "pod not found");
 	return found == 1 ? 0 : -1;
 }
 
@@ -569,7 +703,7 @@ owner_of(struct netpol *np, const char *namespace, const cJSON *pod,
 		if (found <= 0) {
 			cJSON_Delete(*object);
 			if (found == 0)
-				outcome_set(o, "failed", "%s '%s' not found",
+				outcome_set(o, ACTION_FAILED, "%s '%s' not found",
 				    (*w)->kind, name->valuestring);
 			return -1;
 		}
@@ -609,8 +743,9 @@ isolate_owner(struct netpol *np, const char *namespace, const char *name,
 {
 	const struct workload *w = NULL;
 	cJSON *pod, *owner, *selector;
+	struct policy_want want;
 	char *policy;
-	int found, created;
+	int found;
 
 	if (get_pod(np, namespace, name, &pod, o) < 0)
 		return;
@@ -624,10 +759,13 @@ isolate_owner(struct netpol *np, const char *namespace, const char *name,
 	    cJSON_GetObjectItemCaseSensitive(owner, "spec"), "selector"));
 	policy = owner_policy_name(w, owner);
 	if (!selector) {
-		outcome_set(o, "failed", "%s has an empty selector", w->kind);
+		outcome_set(o, ACTION_FAILED, "%s has an empty selector", w->kind);
 		outcome_policy(o, policy);
-	} else if ((created = ensure_policy(np, namespace, policy, selector, o)) >= 0)
-		outcome_set(o, done_action(np, created), NULL);
+	} else {
+		policy_want_init(&want, np, namespace, policy, selector);
+		isolate_with(np, &want, NULL, o);
+		policy_want_free(&want);
+	}
 	cJSON_Delete(selector);
 	cJSON_Delete(owner);
 	free(policy);
@@ -657,14 +795,15 @@ static void
 isolate_selector(struct netpol *np, const char *namespace, struct outcome *o)
 {
 	char *policy = selector_policy_name(np);
-	int created = ensure_policy(np, namespace, policy, np->selector, o);
+	struct policy_want want;
 
-	if (created >= 0)
-		outcome_set(o, done_action(np, created), NULL);
+	policy_want_init(&want, np, namespace, policy, np->selector);
+	isolate_with(np, &want, NULL, o);
+	policy_want_free(&want);
 	free(policy);
 }
 
-/* --- one alert --- */
+/* --- one pod --- */
 
 static int
 namespace_listed(const char *const *list, size_t n, const char *namespace)
@@ -674,6 +813,25 @@ namespace_listed(const char *const *list, size_t n, const char *namespace)
 			return 1;
 	return 0;
 }
+
+/* o names a valid pod; isolate it unless its namespace is off limits */
+static void
+isolate(struct netpol *np, struct outcome *o)
+{
+	if (namespace_listed(np->protect, np->nprotect, o->namespace))
+		outcome_set(o, ACTION_SKIPPED, "namespace is protected");
+	else if (np->nallowed > 0 &&
+	    !namespace_listed(np->allowed, np->nallowed, o->namespace))
+		outcome_set(o, ACTION_SKIPPED, "namespace is not in --namespace");
+	else if (np->mode == MODE_LABEL)
+		isolate_label(np, o->namespace, o->pod, o);
+	else if (np->mode == MODE_OWNER)
+		isolate_owner(np, o->namespace, o->pod, o);
+	else
+		isolate_selector(np, o->namespace, o);
+}
+
+/* --- alerts --- */
 
 /*
  * The field's text, copied, and in *len its length as the alert has it;
@@ -700,63 +858,25 @@ names_are_valid(const struct outcome *o, size_t ns_len, size_t pod_len)
 }
 
 static void
-isolate(struct netpol *np, struct outcome *o)
-{
-	char *key = object_key(o->namespace, o->pod);
-	const char *known = np->dry_run ? NULL : memory_find(&np->pods, key);
-
-	if (known) {
-		outcome_policy(o, known);
-		outcome_set(o, "already-isolated", NULL);
-	} else if (!rate_allows(np)) {
-		outcome_set(o, "skipped", "more than %lld isolations in %gs "
-		    "(--max-actions)", np->max_count, np->max_seconds);
-	} else {
-		if (np->mode == MODE_LABEL)
-			isolate_label(np, o->namespace, o->pod, o);
-		else if (np->mode == MODE_OWNER)
-			isolate_owner(np, o->namespace, o->pod, o);
-		else
-			isolate_selector(np, o->namespace, o);
-		if (!np->dry_run && (strcmp(o->action, "isolated") == 0 ||
-		    strcmp(o->action, "already-isolated") == 0))
-			memory_add(&np->pods, key, o->policy);
-	}
-	free(key);
-}
-
-static void
 handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 {
 	size_t ns_len = 0, pod_len = 0;
+	const char *refusal;
 
 	o->namespace = alert_string(a, "k8s.ns.name", &ns_len);
 	o->pod = alert_string(a, "k8s.pod.name", &pod_len);
-	if (np->min_severity >= 0 && alert_severity(a) < np->min_severity) {
-		outcome_set(o, "skipped", "priority below --min-priority");
-		return;
-	}
-	if (np->when && !cond_eval(np->when, a)) {
-		outcome_set(o, "skipped", "--when did not match");
+	if ((refusal = select_refusal(&np->select, a)) != NULL) {
+		outcome_set(o, ACTION_SKIPPED, "%s", refusal);
 		return;
 	}
 	if (!o->namespace || !o->pod) {
-		outcome_set(o, "skipped", "alert names no pod");
+		outcome_set(o, ACTION_SKIPPED, "alert names no pod");
 		return;
 	}
 	if (!names_are_valid(o, ns_len, pod_len)) {
 		warnx("'%s/%s': not a valid namespace and pod name, refused",
 		    o->namespace, o->pod);
-		outcome_set(o, "failed", "invalid namespace or pod name");
-		return;
-	}
-	if (namespace_listed(np->protect, np->nprotect, o->namespace)) {
-		outcome_set(o, "skipped", "namespace is protected");
-		return;
-	}
-	if (np->nallowed > 0 &&
-	    !namespace_listed(np->allowed, np->nallowed, o->namespace)) {
-		outcome_set(o, "skipped", "namespace is not in --namespace");
+		outcome_set(o, ACTION_FAILED, "invalid namespace or pod name");
 		return;
 	}
 	isolate(np, o);
@@ -765,7 +885,7 @@ handle_alert(struct netpol *np, struct alert *a, struct outcome *o)
 static void
 process_stream(struct netpol *np, char **files, int nfiles)
 {
-	struct reader *r = reader_open(files, nfiles, READER_DEFAULT_MAX_LINE);
+	struct reader *r = select_open_input(&np->select, files, nfiles);
 	struct reader_line line;
 	struct alert a;
 	struct buf json = BUF_INIT, spliced = BUF_INIT;
@@ -778,23 +898,27 @@ process_stream(struct netpol *np, char **files, int nfiles)
 
 		if (alert_parse(&a, line.text, line.len, &reason) < 0) {
 			/* not an alert: passed on as it came, never lost */
-			warnx("%s:%lu: %s", line.file, line.lineno, reason);
-			out_line(line.text, line.raw_len);
+			reader_report_bad(&line, reason);
+			if (!np->quiet)
+				out_line(line.text, line.raw_len);
 			continue;
 		}
 		handle_alert(np, &a, &o);
-		if (strcmp(o.action, "failed") == 0)
+		if (o.action == ACTION_FAILED)
 			np->failed = 1;
-		buf_reset(&json);
-		buf_reset(&spliced);
-		outcome_json(&o, &json);
-		json_splice_member(line.text, line.len, "falco_netpol",
-		    buf_str(&json), &spliced);
-		out_line(spliced.data, spliced.len);
+		outcome_say(np, &o);
+		if (!np->quiet) {
+			buf_reset(&json);
+			buf_reset(&spliced);
+			outcome_json(&o, &json);
+			json_splice_member(line.text, line.len, "falco_netpol",
+			    buf_str(&json), &spliced);
+			out_line(spliced.data, spliced.len);
+		}
 		outcome_free(&o);
 	}
-	if (reader_failed_files(r) > 0)
-		np->failed = 1;
+	if (reader_failed_files(r) > 0 || reader_long_lines(r) > 0)
+		np->bad_input = 1;
 	buf_free(&json);
 	buf_free(&spliced);
 	alert_free(&a);
@@ -803,96 +927,126 @@ process_stream(struct netpol *np, char **files, int nfiles)
 
 /* --- --release --- */
 
-static int
+static void
+release_done(struct netpol *np, struct outcome *o)
+{
+	outcome_set(o, np->dry_run ? ACTION_DRY_RUN : ACTION_RELEASED, NULL);
+}
+
+/* delete the policy if it is ours; the outcome says what came of it */
+static void
 delete_policy(struct netpol *np, const char *namespace, const char *name,
     struct outcome *o)
 {
-	char *path = api_path("/apis/networking.k8s.io/v1", namespace,
-	    "networkpolicies", name);
+	char *path = policy_path(namespace, name);
 	cJSON *policy;
 	struct kube_result r;
+	long status;
 	int found = get_object(np, path, &policy, o);
 
 	outcome_policy(o, name);
 	if (found == 0)
-		outcome_set(o, "skipped", "policy not found");
+		outcome_set(o, ACTION_NOT_ISOLATED, "policy '%s' not found", name);
 	if (found == 1 && !policy_is_managed(policy)) {
 		warnx("'%s/%s': not created by falco-pipes, left alone",
 		    namespace, name);
-		outcome_set(o, "failed", "policy '%s' was not created by "
+		outcome_set(o, ACTION_FAILED, "policy '%s' was not created by "
 		    "falco-pipes", name);
 		found = -1;
 	}
 	cJSON_Delete(policy);
 	if (found == 1) {
-		if (kube_call(np->kube, "DELETE", path, NULL, NULL, NULL, &r) != 200) {
-			outcome_set(o, "failed", "%s", r.reason);
-			found = -1;
-		}
+		status = kube_call(np->kube, "DELETE", path, NULL, NULL,
+		    quiet_404, &r);
+		if (status == 200 || status == 202)
+			release_done(np, o);
+		else if (status == 404)
+			outcome_set(o, ACTION_NOT_ISOLATED, "policy '%s' not "
+			    "found", name);
+		else
+			outcome_set(o, ACTION_FAILED, "%s", r.reason);
 		kube_result_free(&r);
 	}
 	free(path);
-	return found == 1 ? 0 : -1;
 }
 
+/*
+ * The label off the pod, when it has it: the namespace's policy stays,
+ * it selects nothing once no pod carries the label.
+ */
 static void
-release_label(struct netpol *np, struct outcome *o)
+release_labelled(struct netpol *np, const cJSON *pod, struct outcome *o)
 {
-	outcome_policy(o, np->policy_name ? np->policy_name : DEFAULT_POLICY);
-	/* the namespace's policy stays: it selects nothing once no pod is labelled */
-	if (patch_label(np, o->namespace, o->pod, NULL, o) == 0)
-		outcome_set(o, np->dry_run ? "dry-run" : "released", NULL);
+	outcome_policy(o, label_policy_name(np));
+	if (!pod_has_label(pod, np->label_key, np->label_value))
+		outcome_set(o, ACTION_NOT_ISOLATED, "the pod has no label %s=%s",
+		    np->label_key, np->label_value);
+	else if (patch_label(np, o->namespace, o->pod, NULL, o) == 0)
+		release_done(np, o);
 }
 
 static void
-release_owner(struct netpol *np, struct outcome *o)
+release_pod(struct netpol *np, struct outcome *o)
 {
 	const struct workload *w = NULL;
-	cJSON *pod, *owner;
+	cJSON *pod, *owner = NULL;
 	char *policy;
-	int found;
+	int found = 0;
 
+	if (np->mode == MODE_SELECTOR) {
+		policy = selector_policy_name(np);
+		delete_policy(np, o->namespace, policy, o);
+		free(policy);
+		return;
+	}
 	if (get_pod(np, o->namespace, o->pod, &pod, o) < 0)
 		return;
-	found = owner_of(np, o->namespace, pod, &owner, &w, o);
-	cJSON_Delete(pod);
+	if (np->mode == MODE_OWNER)
+		found = owner_of(np, o->namespace, pod, &owner, &w, o);
 	if (found == 0)
-		release_label(np, o);
+		release_labelled(np, pod, o);
+	cJSON_Delete(pod);
 	if (found <= 0)
 		return;
 	policy = owner_policy_name(w, owner);
-	if (delete_policy(np, o->namespace, policy, o) == 0)
-		outcome_set(o, np->dry_run ? "dry-run" : "released", NULL);
+	delete_policy(np, o->namespace, policy, o);
 	cJSON_Delete(owner);
 	free(policy);
 }
 
+/*
+ * --isolate and --release: one pod named on the command line, one JSON
+ * line out. The status is 0 only when what was asked is in force (or a
+ * dry run showed it would be): an incident script can rely on it.
+ */
 static void
-release(struct netpol *np)
+by_hand(struct netpol *np)
 {
+	const char *target = np->isolate ? np->isolate : np->release;
+	const char *option = np->isolate ? "--isolate" : "--release";
+	const char *slash = strchr(target, '/');
 	struct outcome o = { 0 };
 	struct buf json = BUF_INIT;
-	const char *slash = strchr(np->release, '/');
-	char *policy;
+	int done;
 
-	o.namespace = xstrndup(np->release, (size_t)(slash - np->release));
+	o.namespace = xstrndup(target, (size_t)(slash - target));
 	o.pod = xstrdup(slash + 1);
 	if (!name_is_dns_label(o.namespace) || !name_is_dns_subdomain(o.pod))
-		errx(EXIT_USAGE, "--release: '%s': not NAMESPACE/POD", np->release);
-	if (np->mode == MODE_LABEL)
-		release_label(np, &o);
-	else if (np->mode == MODE_OWNER)
-		release_owner(np, &o);
-	else {
-		policy = selector_policy_name(np);
-		if (delete_policy(np, o.namespace, policy, &o) == 0)
-			outcome_set(&o, np->dry_run ? "dry-run" : "released", NULL);
-		free(policy);
-	}
-	if (strcmp(o.action, "failed") == 0)
+		errx(EXIT_USAGE, "%s: '%s': not NAMESPACE/POD", option, target);
+	if (np->isolate)
+		isolate(np, &o);
+	else
+		release_pod(np, &o);
+	done = o.action == ACTION_DRY_RUN || o.action == ACTION_RELEASED ||
+	    (np->isolate && (o.action == ACTION_ISOLATED ||
+	    o.action == ACTION_ALREADY_ISOLATED));
+	if (!done)
 		np->failed = 1;
-	outcome_json(&o, &json);
-	out_line(json.data, json.len);
+	outcome_say(np, &o);
+	if (!np->quiet) {
+		outcome_json(&o, &json);
+		out_line(json.data, json.len);
+	}
 	buf_free(&json);
 	outcome_free(&o);
 }
@@ -982,107 +1136,121 @@ parse_dry_run(const char *text)
 }
 
 static void
+parse_max_actions(struct netpol *np, const char *text)
+{
+	if (strcmp(text, "0") == 0) {
+		np->max_count = 0;
+		return;
+	}
+	rate_parse(text, &np->max_count, &np->max_seconds, "--max-actions");
+	if (np->max_count > MAX_ACTIONS_COUNT)
+		errx(EXIT_USAGE, "--max-actions: '%s': too large", text);
+}
+
+static void
+parse_option(void *ctx, int c, const char *arg)
+{
+	struct netpol *np = ctx;
+
+	if (select_option(&np->select, c, arg))
+		return;
+	switch (c) {
+	case 'n':
+		np->dry_run = parse_dry_run(arg);
+		break;
+	case 'q':
+		np->quiet = 1;
+		break;
+	case OPT_ALLOW_CIDR:
+		add_cidr(np, arg);
+		break;
+	case OPT_ALLOW_DNS:
+		np->allow_dns = 1;
+		break;
+	case OPT_CA:
+		np->flags.certificate_authority = arg;
+		break;
+	case OPT_CONTEXT:
+		np->flags.context = arg;
+		break;
+	case OPT_INGRESS:
+		np->ingress = 1;
+		break;
+	case OPT_ISOLATE:
+		np->isolate = arg;
+		break;
+	case OPT_KUBECONFIG:
+		np->flags.kubeconfig = arg;
+		break;
+	case OPT_LABEL:
+		free(np->label_key);
+		split_label(arg, "--label", &np->label_key, &np->label_value);
+		break;
+	case OPT_MAX_ACTIONS:
+		parse_max_actions(np, arg);
+		break;
+	case OPT_MODE:
+		np->mode = parse_mode(arg);
+		break;
+	case OPT_NAMESPACE:
+		add_namespace(np->allowed, &np->nallowed, arg, "--namespace");
+		break;
+	case OPT_POLICY_NAME:
+		if (!name_is_dns_subdomain(arg))
+			errx(EXIT_USAGE, "--policy-name: '%s': not a valid name",
+			    arg);
+		np->policy_name = arg;
+		break;
+	case OPT_PROTECT:
+		add_namespace(np->protect, &np->nprotect, arg, "--protect");
+		break;
+	case OPT_RELEASE:
+		np->release = arg;
+		break;
+	case OPT_RETRIES:
+		np->settings.retries = (int)num_parse(arg, 0, 100, "--retries");
+		break;
+	case OPT_SELECTOR:
+		add_selector(np, arg);
+		break;
+	case OPT_SERVER:
+		np->flags.server = arg;
+		break;
+	case OPT_STATE_FILE:
+		np->state_file = arg;
+		break;
+	case OPT_TIMEOUT:
+		np->settings.timeout = duration_parse(arg, 0.001, 3600,
+		    "--timeout");
+		break;
+	case OPT_TOKEN_FILE:
+		np->flags.token_file = arg;
+		break;
+	case OPT_VERBOSE:
+		np->verbose = 1;
+		break;
+	default:
+		opts_usage(synopsis);
+	}
+}
+
+/* the index of the first operand */
+static int
 parse_options(struct netpol *np, int argc, char **argv)
 {
-	struct opt_parser parser;
-	int c;
+	return opts_parse(argc, argv, options, synopsis, summary, parse_option,
+	    np);
+}
 
-	opts_build(options, &parser);
-	while ((c = getopt_long(argc, argv, parser.shortopts, parser.longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			opts_help(stdout, synopsis, summary, options);
-			exit(EXIT_OK);
-		case 'l':
-			if (!np->lists)
-				np->lists = lists_new();
-			lists_load_or_exit(np->lists, optarg);
-			break;
-		case 'm':
-			np->mode = parse_mode(optarg);
-			break;
-		case 'n':
-			add_namespace(np->allowed, &np->nallowed, optarg,
-			    "--namespace");
-			break;
-		case 'p':
-			np->min_severity = opts_priority("--min-priority", optarg);
-			break;
-		case 'r':
-			np->release = optarg;
-			break;
-		case 's':
-			add_selector(np, optarg);
-			break;
-		case 'V':
-			printf("falco-netpol %s\n", FALCO_PIPES_VERSION);
-			exit(EXIT_OK);
-		case 'w':
-			np->when_text = optarg;
-			break;
-		case OPT_ALLOW_CIDR:
-			add_cidr(np, optarg);
-			break;
-		case OPT_ALLOW_DNS:
-			np->allow_dns = 1;
-			break;
-		case OPT_CA:
-			np->flags.certificate_authority = optarg;
-			break;
-		case OPT_CONTEXT:
-			np->flags.context = optarg;
-			break;
-		case OPT_DRY_RUN:
-			np->dry_run = parse_dry_run(optarg);
-			break;
-		case OPT_INGRESS:
-			np->ingress = 1;
-			break;
-		case OPT_KUBECONFIG:
-			np->flags.kubeconfig = optarg;
-			break;
-		case OPT_LABEL:
-			free(np->label_key);
-			split_label(optarg, "--label", &np->label_key,
-			    &np->label_value);
-			break;
-		case OPT_MAX_ACTIONS:
-			rate_parse(optarg, &np->max_count, &np->max_seconds,
-			    "--max-actions");
-			if (np->max_count > MAX_ACTIONS_COUNT)
-				errx(EXIT_USAGE, "--max-actions: '%s': too large",
-				    optarg);
-			break;
-		case OPT_POLICY_NAME:
-			if (!name_is_dns_subdomain(optarg))
-				errx(EXIT_USAGE, "--policy-name: '%s': not a "
-				    "valid name", optarg);
-			np->policy_name = optarg;
-			break;
-		case OPT_PROTECT:
-			add_namespace(np->protect, &np->nprotect, optarg,
-			    "--protect");
-			break;
-		case OPT_RETRIES:
-			np->settings.retries = (int)num_parse(optarg, 0, 100,
-			    "--retries");
-			break;
-		case OPT_SERVER:
-			np->flags.server = optarg;
-			break;
-		case OPT_TIMEOUT:
-			np->settings.timeout = duration_parse(optarg, 0.001,
-			    3600, "--timeout");
-			break;
-		case OPT_TOKEN_FILE:
-			np->flags.token_file = optarg;
-			break;
-		default:
-			opts_usage(synopsis);
-		}
-	}
-	opts_free(&parser);
+static void
+check_by_hand(const char *target, const char *option, int noperands,
+    const struct netpol *np)
+{
+	if (noperands > 0 || !select_all(&np->select))
+		errx(EXIT_USAGE, "%s reads no input and takes no --when or "
+		    "--min-priority", option);
+	if (!strchr(target, '/'))
+		errx(EXIT_USAGE, "%s: '%s': not NAMESPACE/POD", option, target);
 }
 
 static void
@@ -1092,26 +1260,47 @@ check_options(struct netpol *np, int noperands)
 		errx(EXIT_USAGE, "--mode selector needs --selector");
 	if (np->mode != MODE_SELECTOR && np->selector)
 		errx(EXIT_USAGE, "--selector needs --mode selector");
-	if (np->release && (noperands > 0 || np->when_text ||
-	    np->min_severity >= 0))
-		errx(EXIT_USAGE, "--release reads no input and takes no --when "
-		    "or --min-priority");
-	if (np->release && !strchr(np->release, '/'))
-		errx(EXIT_USAGE, "--release: '%s': not NAMESPACE/POD", np->release);
+	if (np->isolate && np->release)
+		errx(EXIT_USAGE, "--isolate and --release exclude each other");
+	if (np->isolate)
+		check_by_hand(np->isolate, "--isolate", noperands, np);
+	if (np->release)
+		check_by_hand(np->release, "--release", noperands, np);
 	if (!np->flags.server && (np->flags.token_file ||
 	    np->flags.certificate_authority))
 		errx(EXIT_USAGE, "--token-file and --certificate-authority "
 		    "need --server");
 }
 
-/* the lists are needed only to compile: the condition keeps what it uses */
+/*
+ * The cap on isolations, counted in a file every run sees (a program
+ * started once per alert counts with the others); a dry run counts in
+ * memory and leaves the file alone. Releases are never capped.
+ */
 static void
-compile_condition(struct netpol *np)
+open_actions(struct netpol *np)
 {
-	if (np->when_text)
-		np->when = cond_compile(np->when_text, np->lists);
-	lists_free(np->lists);
-	np->lists = NULL;
+	struct buf path = BUF_INIT;
+
+	if (np->max_count == 0 || np->release)
+		return;
+	if (np->dry_run) {
+		np->actions = ratefile_memory(np->max_count, np->max_seconds);
+		return;
+	}
+	if (np->state_file)
+		buf_adds(&path, np->state_file);
+	else
+		buf_printf(&path, "%s/%s", state_dir(), ACTIONS_FILE);
+	np->actions = ratefile_open(path.data, np->max_count, np->max_seconds);
+	buf_free(&path);
+}
+
+static void
+output_gone(void *ctx)
+{
+	(void)ctx;
+	stop_request();
 }
 
 static void
@@ -1122,9 +1311,11 @@ netpol_defaults(struct netpol *np)
 	};
 
 	memset(np, 0, sizeof(*np));
+	select_init(&np->select);
 	np->label_key = xstrdup(DEFAULT_LABEL_KEY);
 	np->label_value = DEFAULT_LABEL_VALUE;
-	np->min_severity = -1;
+	np->max_count = DEFAULT_MAX_COUNT;
+	np->max_seconds = DEFAULT_MAX_SECONDS;
 	np->settings.retries = 5;
 	np->settings.timeout = 10;
 	/* --protect adds to these: they are never to be isolated */
@@ -1136,14 +1327,12 @@ static void
 netpol_free(struct netpol *np)
 {
 	kube_free(np->kube);
-	cond_free(np->when);
+	select_free(&np->select);
 	cJSON_Delete(np->selector);
 	free(np->label_key);
-	free(np->action_times);
+	ratefile_close(np->actions);
 	for (size_t i = 0; i < np->ncidrs; i++)
 		free(np->cidrs[i]);
-	memory_free(&np->pods);
-	memory_free(&np->policies);
 }
 
 int
@@ -1151,27 +1340,34 @@ main(int argc, char **argv)
 {
 	static struct netpol np;
 	struct kube_access access;
-
-	netpol_defaults(&np);
-	parse_options(&np, argc, argv);
-	check_options(&np, argc - optind);
-	compile_condition(&np);
-	if (np.max_count > 0)
-		np.action_times = xcalloc((size_t)np.max_count, sizeof(double));
+	int first;
 
 	out_init();
+	netpol_defaults(&np);
+	first = parse_options(&np, argc, argv);
+	check_options(&np, argc - first);
+	select_compile(&np.select);
+
+	signals_init(0, np.settings.timeout);
+	/* a reader gone: the alerts read are still acted on, then 141 */
+	out_on_broken_pipe(output_gone, NULL);
 	http_global_init();
 	kube_access_load(&np.flags, &access);
+	open_actions(&np);
 	np.settings.dry_run = np.dry_run;
 	np.kube = kube_new(&access, &np.settings);
 
-	if (np.release)
-		release(&np);
+	if (np.isolate || np.release)
+		by_hand(&np);
 	else
-		process_stream(&np, argv + optind, argc - optind);
+		process_stream(&np, argv + first, argc - first);
 
 	out_finish();
 	netpol_free(&np);
 	kube_access_free(&access);
-	return np.failed ? EXIT_FAILED : EXIT_OK;
+	if (np.bad_input)
+		return EXIT_USAGE;
+	if (np.failed)
+		return EXIT_FAILED;
+	return out_is_broken() ? EXIT_PIPE : EXIT_OK;
 }

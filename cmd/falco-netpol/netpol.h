@@ -118,6 +118,13 @@ cJSON *policy_manifest(const struct policy_spec *spec);
 int policy_is_managed(const cJSON *policy);
 /* 1 when an existing policy's podSelector is the wanted one */
 int policy_selects(const cJSON *policy, const cJSON *pod_selector);
+/*
+ * What in an existing policy's spec is not as the manifest asks
+ * (podSelector, policyTypes as a set, ingress and egress rules, an
+ * absent list being an empty one), as "policyTypes, egress"; NULL when
+ * nothing is: the policy denies exactly what the manifest would.
+ */
+char *policy_differences(const cJSON *policy, const cJSON *manifest);
 /* {"metadata":{"labels":{KEY: VALUE}}}, VALUE NULL for removal */
 cJSON *label_patch(const char *key, const char *value);
 /* {"matchLabels": {KEY: VALUE}} */

@@ -188,6 +188,77 @@ policy_selects(const cJSON *policy, const cJSON *pod_selector)
 	return selector && cJSON_Compare(selector, pod_selector, 1);
 }
 
+/* an absent list of rules and an empty one say the same: none */
+static int
+same_rules(const cJSON *a, const cJSON *b)
+{
+	if (cJSON_GetArraySize(a) == 0 && cJSON_GetArraySize(b) == 0)
+		return (!a || cJSON_IsArray(a)) && (!b || cJSON_IsArray(b));
+	return a && b && cJSON_Compare(a, b, 1);
+}
+
+static int
+has_string(const cJSON *array, const char *s)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, array)
+		if (cJSON_IsString(item) && strcmp(item->valuestring, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* policyTypes is a set: ["Egress", "Ingress"] is ["Ingress", "Egress"] */
+static int
+same_types(const cJSON *a, const cJSON *b)
+{
+	const cJSON *item;
+
+	if (!cJSON_IsArray(a) || !cJSON_IsArray(b) ||
+	    cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+		return 0;
+	cJSON_ArrayForEach(item, a)
+		if (!cJSON_IsString(item) || !has_string(b, item->valuestring))
+			return 0;
+	cJSON_ArrayForEach(item, b)
+		if (!cJSON_IsString(item) || !has_string(a, item->valuestring))
+			return 0;
+	return 1;
+}
+
+static void
+add_difference(struct buf *out, const char *what)
+{
+	if (out->len > 0)
+		buf_adds(out, ", ");
+	buf_adds(out, what);
+}
+
+char *
+policy_differences(const cJSON *policy, const cJSON *manifest)
+{
+	const cJSON *have = cJSON_GetObjectItemCaseSensitive(policy, "spec");
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(manifest, "spec");
+	static const char *const rules[] = { "ingress", "egress", NULL };
+	struct buf out = BUF_INIT;
+	const cJSON *a, *b;
+
+	a = cJSON_GetObjectItemCaseSensitive(have, "podSelector");
+	b = cJSON_GetObjectItemCaseSensitive(want, "podSelector");
+	if (!a || !cJSON_Compare(a, b, 1))
+		add_difference(&out, "podSelector");
+	if (!same_types(cJSON_GetObjectItemCaseSensitive(have, "policyTypes"),
+	    cJSON_GetObjectItemCaseSensitive(want, "policyTypes")))
+		add_difference(&out, "policyTypes");
+	for (size_t i = 0; rules[i]; i++)
+		if (!same_rules(cJSON_GetObjectItemCaseSensitive(have, rules[i]),
+		    cJSON_GetObjectItemCaseSensitive(want, rules[i])))
+			add_difference(&out, rules[i]);
+	if (out.len == 0)
+		return NULL;
+	return out.data;
+}
+
 cJSON *
 label_patch(const char *key, const char *value)
 {

@@ -6,8 +6,8 @@
  *
  * One thread, one poll() loop. Input comes through common/reader.h; its
  * wait hook is where sinks are serviced while no input is ready.
- * Signals are turned into flags and a byte on a self-pipe so poll()
- * wakes up, and handled between alerts.
+ * Signals (common/signals.h) wake poll() and are handled between alerts;
+ * SIGTERM and SIGINT end the input as EOF would, after the lines read.
  */
 #include <err.h>
 #include <errno.h>
@@ -21,13 +21,16 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "cond.h"
 #include "exitcode.h"
-#include "lists.h"
 #include "num.h"
 #include "opts.h"
+#include "proc.h"
 #include "reader.h"
-#include "version.h"
+#include "select.h"
+#include "signals.h"
+#include "statedir.h"
 #include "xalloc.h"
 
 #include "route.h"
@@ -48,12 +51,12 @@ enum {
 	OPT_DRAIN_TIMEOUT = 256,
 	OPT_EXEC_TIMEOUT,
 	OPT_FIRST,
-	OPT_MAX_LINE_BYTES,
 	OPT_MAX_PROCS,
 	OPT_ON_FULL,
 	OPT_QUEUE,
 	OPT_RESTART_MAX,
 	OPT_SPOOL_DIR,
+	OPT_VERBOSE,
 };
 
 static const struct opt_spec options[] = {
@@ -68,91 +71,92 @@ static const struct opt_spec options[] = {
 	{ "routes", 'f', required_argument, "FILE",
 	    "read routes from FILE, 'CONDITION -> SINK[, SINK...]' a line" },
 	{ "lists", 'l', required_argument, "FILE",
-	    "load the lists of a Falco rules file (repeatable)" },
+	    "load the lists and macros of a Falco rules file (repeatable)" },
 	{ "queue", OPT_QUEUE, required_argument, "N",
 	    "alerts waiting per sink before --on-full applies (default 10000)" },
 	{ "on-full", OPT_ON_FULL, required_argument, "MODE",
 	    "spool, block or drop when a queue is full (default spool)" },
 	{ "spool-dir", OPT_SPOOL_DIR, required_argument, "DIR",
-	    "directory for spool files (default $TMPDIR, else /tmp)" },
+	    "directory for spool and dead-letter files (default: state directory)" },
 	{ "restart-max", OPT_RESTART_MAX, required_argument, "N",
 	    "restarts of a |CMD that reads nothing before giving up (default 5)" },
 	{ "max-procs", OPT_MAX_PROCS, required_argument, "N",
 	    "!CMD runs at once (default 4)" },
-	{ "exec-timeout", OPT_EXEC_TIMEOUT, required_argument, "SECONDS",
-	    "kill a !CMD run after SECONDS, 0 never (default 60)" },
-	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "SECONDS",
-	    "time to deliver what is queued at the end (default 10)" },
+	{ "exec-timeout", OPT_EXEC_TIMEOUT, required_argument, "DURATION",
+	    "kill a !CMD run after DURATION, 0 never (default 60s)" },
+	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION",
+	    "time to deliver what is queued at the end (default 10s)" },
 	{ "max-line-bytes", OPT_MAX_LINE_BYTES, required_argument, "SIZE",
 	    "skip longer input lines, with a warning (default 1M)" },
-	{ "verbose", 'v', no_argument, NULL,
+	{ "follow", OPT_FOLLOW, no_argument, NULL,
+	    "at the end of a FIFO or file wait for more, as tail -F" },
+	{ "verbose", OPT_VERBOSE, no_argument, NULL,
 	    "print each sink's summary at exit even when nothing was lost" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-static volatile sig_atomic_t got_chld, got_hup, got_term, got_usr1;
-/* the write end of the self-pipe: the signal handler has no other way
- * to reach it than a file-scope variable */
-static int wake_pipe_in = -1;
+static int parse_options(int argc, char **argv, struct router *r);
 
+/* the routes of the command line and its -f files, made and compiled */
 static void
-on_signal(int sig)
+make_routes(struct router *r)
 {
-	int saved = errno;
-
-	if (sig == SIGCHLD)
-		got_chld = 1;
-	else if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGUSR1)
-		got_usr1 = 1;
-	else
-		got_term = 1;
-	/* the pipe is non-blocking: when it is full, poll wakes anyway */
-	if (write(wake_pipe_in, "", 1) < 0)
-		errno = saved;
-	errno = saved;
+	select_free(&r->select);
+	select_init(&r->select);
+	parse_options(r->argc, r->argv, r);
+	routes_compile(r);
 }
 
+/*
+ * SIGHUP: the routes files are read again, but only if they parse: a
+ * child tries first, and its error, if any, is what the user sees; the
+ * routes in force stay until then. Sinks keep their queues.
+ */
 static void
-signals_init(struct router *r)
+reload_routes(struct router *r)
 {
-	static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
-	struct sigaction sa;
-	int wake_pipe[2];
-	size_t i;
+	size_t before = r->nsinks, i;
+	int status;
+	pid_t pid;
 
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		err(EXIT_USAGE, "pipe");
-	r->wake_fd = wake_pipe[0];
-	wake_pipe_in = wake_pipe[1];
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaction(handled[i], &sa, NULL);
-	/* a sink that went away is that sink's problem, not the router's */
-	signal(SIGPIPE, SIG_IGN);
+	if (r->routes_files == 0)
+		return;
+	if ((pid = fork()) < 0) {
+		warn("routes not read again: fork");
+		return;
+	}
+	if (pid == 0) {
+		routes_forget(r);
+		make_routes(r);
+		_exit(EXIT_OK);
+	}
+	if (proc_wait(pid, &status) < 0 || !proc_succeeded(status)) {
+		warnx("routes not read again: the routes in force stay");
+		return;
+	}
+	routes_forget(r);
+	make_routes(r);
+	for (i = before; i < r->nsinks; i++)
+		sink_start(r, r->sinks[i]);
+	warnx("routes read again: %zu %s", r->nroutes,
+	    r->nroutes == 1 ? "route" : "routes");
 }
 
 static void
 handle_signals(struct router *r)
 {
-	if (got_chld) {
-		got_chld = 0;
+	unsigned got = signals_take();
+
+	if (got & SIGNAL_CHLD)
 		sinks_reap(r);
-	}
-	if (got_hup) {
-		got_hup = 0;
+	if (got & SIGNAL_HUP) {
 		sinks_reopen_files(r);
+		reload_routes(r);
 	}
-	if (got_usr1) {
-		got_usr1 = 0;
+	if (got & SIGNAL_USR1)
 		sinks_summary(r);
-	}
 }
 
 /*
@@ -163,28 +167,26 @@ handle_signals(struct router *r)
 static int
 wait_for_events(struct router *r, int input, double until)
 {
-	size_t max = sinks_poll_max(r) + 2;
+	size_t max = sinks_poll_max(r) + 3;
 	struct pollfd *fds = xcalloc(max, sizeof(*fds));
 	double timeout = -1, left;
 	int n = 0, ready = 0, ms;
-	char drain[64];
 
-	fds[n++] = (struct pollfd){ .fd = r->wake_fd, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = signals_wake_fd(), .events = POLLIN };
+	/* a stop ends the wait for input, not the drain's waits */
+	fds[n++] = (struct pollfd){ .fd = input >= 0 ? stop_fd() : -1,
+	    .events = POLLIN };
 	if (input >= 0)
 		fds[n++] = (struct pollfd){ .fd = input, .events = POLLIN };
 	n += sinks_poll_fds(r, fds + n, (int)max - n, &timeout);
 	if (until > 0) {
-		left = until - now_seconds();
+		left = until - clock_now();
 		if (timeout < 0 || left < timeout)
 			timeout = left > 0 ? left : 0;
 	}
 	ms = timeout < 0 ? -1 : (int)(timeout * 1000) + 1;
-	if (poll(fds, (nfds_t)n, ms) > 0) {
-		if (fds[0].revents)
-			while (read(r->wake_fd, drain, sizeof(drain)) > 0)
-				continue;
-		ready = input >= 0 && fds[1].revents != 0;
-	}
+	if (poll(fds, (nfds_t)n, ms) > 0)
+		ready = input >= 0 && (fds[2].revents != 0 || fds[1].revents != 0);
 	free(fds);
 	return ready;
 }
@@ -208,8 +210,9 @@ anything_lost(const struct router *r)
 static void __attribute__((noreturn))
 finish(struct router *r)
 {
-	double deadline = now_seconds() + r->config.drain_timeout;
-	int lost;
+	double deadline = stop_requested() ? stop_deadline() :
+	    clock_now() + r->config.drain_timeout;
+	int lost, status;
 
 	r->draining = 1;
 	for (;;) {
@@ -217,7 +220,7 @@ finish(struct router *r)
 		sinks_service(r);
 		if (sinks_try_finish(r))
 			break;
-		if (now_seconds() >= deadline) {
+		if (clock_now() >= deadline) {
 			sinks_abandon(r);
 			break;
 		}
@@ -226,18 +229,20 @@ finish(struct router *r)
 	lost = anything_lost(r);
 	if (lost || r->config.verbose)
 		sinks_summary(r);
-	/* a line skipped for its length reached none of its sinks */
+	status = lost ? EXIT_FAILED : EXIT_OK;
+	/* a file not read, or a line skipped for its length, reached no sink */
 	if (r->reader != NULL && (reader_failed_files(r->reader) > 0 ||
 	    reader_long_lines(r->reader) > 0))
-		lost = 1;
-	sinks_report_kept(r);
+		status = EXIT_USAGE;
+	if (sinks_report_kept(r) != 0 && status == EXIT_OK)
+		status = EXIT_FAILED;
 	sinks_free(r);
 	routes_free(r);
 	alert_free(&r->alert);
-	lists_free(r->lists);
+	select_free(&r->select);
 	if (r->reader != NULL)
 		reader_close(r->reader);
-	exit(lost ? EXIT_FAILED : EXIT_OK);
+	exit(status);
 }
 
 /* the reader is about to wait: service the sinks until input is ready */
@@ -251,25 +256,28 @@ before_read(void *ctx)
 	 * a line written after a SIGHUP goes to the reopened file */
 	for (;;) {
 		handle_signals(r);
-		if (got_term)
-			finish(r);
 		sinks_service(r);
-		if (ready || reader_fd(r->reader) < 0)
+		/* after a stop the reader only finishes the line under way */
+		if (ready || reader_fd(r->reader) < 0 || stop_requested())
 			return;
 		ready = wait_for_events(r, reader_fd(r->reader), 0);
 	}
 }
 
-/* --on-full block: read nothing more while a queue is full */
+/*
+ * Read nothing more while a queue is over its bound (--on-full block, or
+ * a spool that could not take more): the lines already read are still
+ * routed after a stop, so only new input waits.
+ */
 static void
 wait_for_room(struct router *r)
 {
 	struct sink *s;
 	size_t i;
 
-	for (i = 0; i < r->nsinks && !got_term; i++) {
+	for (i = 0; i < r->nsinks && !stop_requested(); i++) {
 		s = r->sinks[i];
-		while (sink_full(r, s) && !got_term) {
+		while (sink_full(r, s) && !stop_requested()) {
 			handle_signals(r);
 			sinks_service(r);
 			if (sink_full(r, s))
@@ -278,13 +286,18 @@ wait_for_room(struct router *r)
 	}
 }
 
+/* a sink that cannot take the alert yet is serviced until it can */
 static void
 give(struct router *r, struct sink *s, const struct reader_line *line)
 {
 	if (s->last_seq == r->sequence)
 		return;
 	s->last_seq = r->sequence;
-	sink_give(r, s, line->text, line->raw_len);
+	while (sink_give(r, s, line->text, line->raw_len) != 0) {
+		handle_signals(r);
+		sinks_service(r);
+		wait_for_events(r, -1, clock_now() + 0.1);
+	}
 }
 
 static void
@@ -298,7 +311,7 @@ route_line(struct router *r, const struct reader_line *line)
 	r->sequence++;
 	/* a line that is not an alert matches no condition, but is kept */
 	if (alert_parse(&r->alert, line->text, line->len, &reason) < 0) {
-		warnx("%s:%lu: %s", line->file, line->lineno, reason);
+		reader_report_bad(line, reason);
 		give(r, r->default_sink, line);
 		return;
 	}
@@ -323,22 +336,6 @@ parse_on_full(const char *text)
 	static const char *const names[] = { "spool", "block", "drop", NULL };
 
 	return (enum on_full)opts_choice("--on-full", text, names);
-}
-
-static void
-load_lists(struct router *r, const char *path)
-{
-	if (r->lists == NULL)
-		r->lists = lists_new();
-	lists_load_or_exit(r->lists, path);
-}
-
-static const char *
-default_spool_dir(void)
-{
-	const char *dir = getenv("TMPDIR");
-
-	return dir != NULL && *dir != '\0' ? dir : "/tmp";
 }
 
 /*
@@ -366,6 +363,79 @@ missing_to(void)
 	opts_usage(synopsis);
 }
 
+/* what parse_options keeps between options */
+struct parse_state {
+	struct router *router;
+	int have_route;		/* 0 none, 1 a --when without --to yet, 2 both */
+};
+
+static void
+parse_option(void *ctx, int key, const char *arg)
+{
+	struct parse_state *ps = ctx;
+	struct router *r = ps->router;
+	struct config *c = &r->config;
+
+	/* -w starts a route here; the selection module has -l and the rest */
+	if (key != 'w' && select_option(&r->select, key, arg))
+		return;
+	switch (key) {
+	case 'd':
+		c->default_name = arg;
+		break;
+	case 'f':
+		routes_read_file(r, arg);
+		r->routes_files++;
+		ps->have_route = 0;
+		break;
+	case 't':
+		if (!ps->have_route) {
+			warnx("--to '%s' without a --when before it", arg);
+			opts_usage(synopsis);
+		}
+		route_add_sink(r, arg);
+		ps->have_route = 2;
+		break;
+	case 'w':
+		if (ps->have_route == 1)
+			missing_to();
+		route_add(r, arg, NULL, 0);
+		ps->have_route = 1;
+		break;
+	case OPT_DRAIN_TIMEOUT:
+		c->drain_timeout = duration_parse(arg, 0, 86400,
+		    "--drain-timeout");
+		break;
+	case OPT_EXEC_TIMEOUT:
+		c->exec_timeout = duration_parse(arg, 0, 86400,
+		    "--exec-timeout");
+		break;
+	case OPT_FIRST:
+		c->first_only = 1;
+		break;
+	case OPT_MAX_PROCS:
+		c->max_procs = (int)num_parse(arg, 1, 4096, "--max-procs");
+		break;
+	case OPT_ON_FULL:
+		c->on_full = parse_on_full(arg);
+		break;
+	case OPT_QUEUE:
+		c->queue_max = (size_t)num_parse(arg, 1, 100000000, "--queue");
+		break;
+	case OPT_RESTART_MAX:
+		c->restart_max = (int)num_parse(arg, 0, 1000, "--restart-max");
+		break;
+	case OPT_SPOOL_DIR:
+		c->spool_dir = arg;
+		break;
+	case OPT_VERBOSE:
+		c->verbose = 1;
+		break;
+	default:
+		opts_usage(synopsis);
+	}
+}
+
 /*
  * Routes are made as the options come, since -f, -w and -t add to the
  * same list in the order given; the index of the first operand.
@@ -373,87 +443,15 @@ missing_to(void)
 static int
 parse_options(int argc, char **argv, struct router *r)
 {
-	struct config *c = &r->config;
-	struct opt_parser parser;
-	int have_route = 0, ch;
+	struct parse_state ps = { r, 0 };
+	int first;
 
-	opts_build(options, &parser);
-	while ((ch = getopt_long(argc, argv, parser.shortopts, parser.longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			c->default_name = optarg;
-			break;
-		case 'f':
-			routes_read_file(r, optarg);
-			have_route = 0;
-			break;
-		case 'h':
-			opts_help(stdout, synopsis, summary, options);
-			exit(fclose(stdout) == 0 ? EXIT_OK : EXIT_USAGE);
-		case 'l':
-			load_lists(r, optarg);
-			break;
-		case 't':
-			if (!have_route) {
-				warnx("--to '%s' without a --when before it", optarg);
-				opts_usage(synopsis);
-			}
-			route_add_sink(r, optarg);
-			have_route = 2;
-			break;
-		case 'V':
-			printf("falco-route " FALCO_PIPES_VERSION "\n");
-			exit(fclose(stdout) == 0 ? EXIT_OK : EXIT_USAGE);
-		case 'v':
-			c->verbose = 1;
-			break;
-		case 'w':
-			if (have_route == 1)
-				missing_to();
-			route_add(r, optarg, NULL, 0);
-			have_route = 1;
-			break;
-		case OPT_DRAIN_TIMEOUT:
-			c->drain_timeout = duration_parse(optarg, 0, 86400,
-			    "--drain-timeout");
-			break;
-		case OPT_EXEC_TIMEOUT:
-			c->exec_timeout = duration_parse(optarg, 0, 86400,
-			    "--exec-timeout");
-			break;
-		case OPT_FIRST:
-			c->first_only = 1;
-			break;
-		case OPT_MAX_LINE_BYTES:
-			c->max_line = reader_max_line_option(optarg);
-			break;
-		case OPT_MAX_PROCS:
-			c->max_procs = (int)num_parse(optarg, 1, 4096,
-			    "--max-procs");
-			break;
-		case OPT_ON_FULL:
-			c->on_full = parse_on_full(optarg);
-			break;
-		case OPT_QUEUE:
-			c->queue_max = (size_t)num_parse(optarg, 1, 100000000,
-			    "--queue");
-			break;
-		case OPT_RESTART_MAX:
-			c->restart_max = (int)num_parse(optarg, 0, 1000,
-			    "--restart-max");
-			break;
-		case OPT_SPOOL_DIR:
-			c->spool_dir = optarg;
-			break;
-		default:
-			opts_usage(synopsis);
-		}
-	}
-	opts_free(&parser);
-	if (have_route == 1)
+	r->routes_files = 0;
+	first = opts_parse(argc, argv, options, synopsis, summary,
+	    parse_option, &ps);
+	if (ps.have_route == 1)
 		missing_to();
-	return optind;
+	return first;
 }
 
 int
@@ -462,41 +460,44 @@ main(int argc, char **argv)
 	struct router r = {
 		.config = {
 			.default_name = "-",
-			.max_line = READER_DEFAULT_MAX_LINE,
 			.queue_max = 10000,
 			.on_full = ON_FULL_SPOOL,
-			.spool_dir = default_spool_dir(),
 			.restart_max = 5,
 			.max_procs = 4,
 			.exec_timeout = 60,
 			.drain_timeout = 10,
 		},
-		.spool_line = BUF_INIT,
-		.wake_fd = -1,
 	};
 	struct reader_line line;
 	size_t i;
 	int first_file;
 
+	r.argc = argc;
+	r.argv = argv;
+	select_init(&r.select);
 	first_file = parse_options(argc, argv, &r);
 	argc -= first_file;
 	argv += first_file;
 
 	routes_compile(&r);
+	if (r.config.spool_dir == NULL)
+		r.config.spool_dir = state_dir();
 	check_spool_dir(r.config.spool_dir);
 	r.default_sink = sink_named(&r, r.config.default_name);
-	signals_init(&r);
+	signals_init(SIGNAL_CHLD | SIGNAL_HUP | SIGNAL_USR1,
+	    r.config.drain_timeout);
+	/* a sink that went away is that sink's problem, not the router's */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < r.nsinks; i++)
-		sink_start(r.sinks[i]);
+		sink_start(&r, r.sinks[i]);
 
 	alert_init(&r.alert);
-	r.reader = reader_open(argv, argc, r.config.max_line);
+	r.reader = select_open_input(&r.select, argv, argc);
 	reader_on_wait(r.reader, before_read, &r);
 	for (;;) {
-		if (r.config.on_full == ON_FULL_BLOCK)
-			wait_for_room(&r);
+		wait_for_room(&r);
 		handle_signals(&r);
-		if (got_term || !reader_next(r.reader, &line))
+		if (!reader_next(r.reader, &line))
 			break;
 		route_line(&r, &line);
 	}

@@ -2,8 +2,8 @@
  * route.h: what the files of falco-route share. main.c reads the
  * options and runs the loop, routes.c turns route text (options or a
  * routes file) into conditions and sink names, sink.c moves alerts into
- * files, descriptors and commands, spool.c keeps what a full queue
- * cannot hold.
+ * files, descriptors and commands; what a full queue cannot hold, and
+ * what cannot be delivered, is kept by common/spool.h.
  */
 #ifndef FALCO_ROUTE_H
 #define FALCO_ROUTE_H
@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cond.h"
 #include "lists.h"
+#include "select.h"
 
 enum on_full { ON_FULL_SPOOL, ON_FULL_BLOCK, ON_FULL_DROP };
 
@@ -57,28 +58,23 @@ struct item_ring {
 	size_t sent_bytes;
 };
 
-/* Alerts that did not fit in a queue, in order, in a file. */
-struct spool {
-	int fd;			/* -1 until the first alert is spooled */
-	char *path;
-	off_t write_pos;
-	off_t read_pos;		/* file offset of readbuf's first byte */
-	unsigned long records;	/* written and not yet read back */
-	char *readbuf;
-	size_t read_len, read_cap;
-};
-
 struct sink {
 	char *name;		/* as the user wrote it */
+	char *identity;		/* PATH: the file itself, however named */
 	enum sink_kind kind;
 	char *target;		/* path or command (in name), or NULL */
 	int fd;			/* write end; -1 when closed */
 	int orig_fd;		/* "&N", "-": the inherited descriptor, or -1 */
 	int broken;		/* a write failed: wait for the child to go */
+	int fifo;		/* PATH, "-" or "&N" that is a pipe: written alerts
+				 * count as delivered only once read (FIONREAD) */
+	int waiting_for_space;	/* PATH whose disk is full: tried again later */
+	int spool_blocked;	/* the spool failed once: said, not again */
+	int space_said;		/* a full disk was said, and nothing written since */
 	size_t write_off;	/* bytes of the first pending item already written */
 	struct item_ring queue;
-	struct spool spool;
-	struct spool dead_letters;	/* undeliverable alerts, kept for the user */
+	struct spool *spool;		/* what a full queue cannot hold */
+	struct spool *dead_letters;	/* undeliverable alerts, kept for the user */
 	unsigned long last_seq;	/* the last alert given, so routes never double it */
 	/* |CMD */
 	pid_t pid;
@@ -121,14 +117,15 @@ struct router {
 	size_t nsinks, sinks_cap;
 	struct run *runs;
 	size_t nruns, runs_cap;
-	struct buf spool_line;	/* an alert and its newline, on its way to a spool */
 	/* main.c */
 	struct sink *default_sink;
-	struct lists *lists;
+	struct selection select;	/* -l and --max-line-bytes */
 	struct reader *reader;
-	int wake_fd;		/* the read end of the signal self-pipe */
 	struct alert alert;
 	unsigned long sequence;	/* alerts read, so no sink gets one twice */
+	int argc;		/* the command line, read again on SIGHUP */
+	char **argv;
+	int routes_files;	/* how many -f: SIGHUP reads them again */
 };
 
 /* routes.c */
@@ -138,12 +135,13 @@ void route_add(struct router *r, const char *condition, const char *file,
 void route_add_sink(struct router *r, const char *sink_name);
 void routes_read_file(struct router *r, const char *path);
 void routes_compile(struct router *r);
+void routes_forget(struct router *r);
 void routes_free(struct router *r);
 
 /* sink.c */
-double now_seconds(void);
-void sink_start(struct sink *s);
-void sink_give(struct router *r, struct sink *s, const char *line,
+void sink_start(struct router *r, struct sink *s);
+/* 0 taken (delivered, queued or kept); -1 not now: service, then again */
+int sink_give(struct router *r, struct sink *s, const char *line,
     size_t len);
 int sink_full(const struct router *r, const struct sink *s);
 int sink_lost(const struct sink *s);
@@ -156,14 +154,7 @@ void sinks_reopen_files(struct router *r);
 int sinks_try_finish(struct router *r);
 void sinks_abandon(struct router *r);
 void sinks_summary(struct router *r);
-void sinks_report_kept(struct router *r);
+int sinks_report_kept(struct router *r);
 void sinks_free(struct router *r);
-
-/* spool.c */
-int spool_append(struct spool *sp, const char *dir, const char *tag,
-    const char *data, size_t len);
-int spool_take(struct spool *sp, struct item *item);
-void spool_reset_if_empty(struct spool *sp);
-void spool_close(struct spool *sp, int keep);
 
 #endif

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
+#include "buf.h"
 #include "cond.h"
 #include "exitcode.h"
 #include "xalloc.h"
@@ -41,7 +44,6 @@ sink_new(const char *name, const char **reason)
 
 	s->name = xstrdup(name);
 	s->fd = s->orig_fd = -1;
-	s->spool.fd = s->dead_letters.fd = -1;
 	if (strcmp(name, "-") == 0) {
 		s->kind = SINK_FD;
 		s->orig_fd = 1;
@@ -77,6 +79,34 @@ bad:
 	return NULL;
 }
 
+/*
+ * What makes two names one file: its device and inode when it exists,
+ * else the absolute path of its directory and its own name.
+ */
+static char *
+file_identity(const char *path)
+{
+	struct buf id = BUF_INIT;
+	struct stat st;
+	char *copy, *slash, *dir;
+
+	if (stat(path, &st) == 0) {
+		buf_printf(&id, "%ju:%ju", (uintmax_t)st.st_dev,
+		    (uintmax_t)st.st_ino);
+		return id.data;
+	}
+	copy = xstrdup(path);
+	slash = strrchr(copy, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	dir = realpath(slash == NULL ? "." : copy[0] != '\0' ? copy : "/", NULL);
+	buf_printf(&id, "%s/%s", dir != NULL ? dir : copy,
+	    slash != NULL ? slash + 1 : path);
+	free(dir);
+	free(copy);
+	return id.data;
+}
+
 /* the sink of that name, made on first use; exits 2 on a bad name */
 static struct sink *
 sink_lookup(struct router *r, const char *name, const char *file,
@@ -94,6 +124,19 @@ sink_lookup(struct router *r, const char *name, const char *file,
 		errx(EXIT_USAGE, "%s:%lu: '%s': %s", file, lineno, name, reason);
 	if (s == NULL)
 		errx(EXIT_USAGE, "'%s': %s", name, reason);
+	/* out, ./out and /abs/out are one file: one sink, one copy of each alert */
+	if (s->kind == SINK_FILE) {
+		s->identity = file_identity(s->target);
+		for (i = 0; i < r->nsinks; i++) {
+			if (r->sinks[i]->identity == NULL ||
+			    strcmp(r->sinks[i]->identity, s->identity) != 0)
+				continue;
+			free(s->identity);
+			free(s->name);
+			free(s);
+			return r->sinks[i];
+		}
+	}
 	r->sinks = xgrow(r->sinks, &r->sinks_cap, r->nsinks + 1,
 	    sizeof(*r->sinks));
 	r->sinks[r->nsinks++] = s;
@@ -252,15 +295,18 @@ static void
 route_compile(struct route *route, const struct lists *lists)
 {
 	struct cond_error error;
+	struct buf where = BUF_INIT;
 
 	if (route->file == NULL) {
 		route->cond = cond_compile(route->text, lists);
 		return;
 	}
 	route->cond = cond_parse(route->text, lists, &error);
-	if (route->cond == NULL)
-		errx(EXIT_USAGE, "%s:%lu: column %zu: %s", route->file,
-		    route->lineno, error.column, error.message);
+	if (route->cond == NULL) {
+		buf_printf(&where, "%s:%lu", route->file, route->lineno);
+		cond_error_report_at(where.data, route->text, &error);
+		exit(EXIT_USAGE);
+	}
 }
 
 /* after every -l was loaded, since any condition may name a list */
@@ -270,11 +316,12 @@ routes_compile(struct router *r)
 	size_t i;
 
 	for (i = 0; i < r->nroutes; i++)
-		route_compile(&r->routes[i], r->lists);
+		route_compile(&r->routes[i], r->select.lists);
 }
 
+/* the routes only: their sinks stay, with what they hold */
 void
-routes_free(struct router *r)
+routes_forget(struct router *r)
 {
 	size_t i;
 
@@ -286,8 +333,17 @@ routes_free(struct router *r)
 	free(r->routes);
 	r->routes = NULL;
 	r->nroutes = r->routes_cap = 0;
+}
+
+void
+routes_free(struct router *r)
+{
+	size_t i;
+
+	routes_forget(r);
 	for (i = 0; i < r->nsinks; i++) {
 		free(r->sinks[i]->name);
+		free(r->sinks[i]->identity);
 		free(r->sinks[i]);
 	}
 	free(r->sinks);

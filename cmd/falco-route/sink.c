@@ -28,7 +28,10 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "clock.h"
 #include "exitcode.h"
+#include "proc.h"
+#include "spool.h"
 #include "xalloc.h"
 
 #include "route.h"
@@ -38,6 +41,9 @@
 #define REOPEN_DELAY 0.1	/* a FIFO with no reader yet */
 #define REOPEN_DELAY_ERROR 1.0
 #define DRAIN_CHECK_DELAY 0.02	/* how often to ask a pipe if it was read */
+#define SPACE_RETRY_DELAY 1.0	/* a full disk, tried again */
+/* execve(2) refuses a single environment string longer than this */
+#define ENV_VALUE_MAX (128 * 1024 - 64)
 
 extern char **environ;
 
@@ -53,15 +59,6 @@ struct run {
 	int timed_out;
 	int abandoned;
 };
-
-double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the queue ---- */
 
@@ -121,9 +118,25 @@ item_copy(const char *line, size_t len)
 static void
 dead_letter(struct router *r, struct sink *s, const struct item *item)
 {
+	(void)r;
 	s->failed++;
-	spool_append(&s->dead_letters, r->config.spool_dir, "failed",
-	    item->data, item->len);
+	/* an item ends with its newline; the spool adds its own */
+	spool_append(s->dead_letters, item->data, item->len - 1);
+}
+
+/* the next spooled alert as an item (its newline back on): 1, or 0 */
+static int
+spool_take_item(struct sink *s, struct item *item)
+{
+	char *line;
+	size_t len;
+
+	if (!spool_take(s->spool, &line, &len))
+		return 0;
+	line[len] = '\n';
+	item->data = line;
+	item->len = len + 1;
+	return 1;
 }
 
 /* everything queued or spooled for s, to the dead letters */
@@ -139,11 +152,10 @@ sink_give_up_queue(struct router *r, struct sink *s)
 	}
 	s->queue.sent = s->queue.sent_bytes = 0;
 	s->write_off = 0;
-	while (spool_take(&s->spool, &item)) {
+	while (spool_take_item(s, &item)) {
 		dead_letter(r, s, &item);
 		free(item.data);
 	}
-	spool_reset_if_empty(&s->spool);
 }
 
 static void
@@ -171,43 +183,27 @@ sink_fail(struct router *r, struct sink *s, int error)
 
 /* ---- children ---- */
 
-/* in the child: undo what the router set up for itself (reference §8.1) */
-static void
-child_exec(char *command, int stdin_fd, char **envp)
-{
-	char shell[] = "sh", dash_c[] = "-c";
-	char *argv[] = { shell, dash_c, command, NULL };
-	sigset_t none;
-
-	setpgid(0, 0);
-	if (stdin_fd == 0)
-		fcntl(0, F_SETFD, 0);
-	else if (dup2(stdin_fd, 0) < 0)
-		_exit(126);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGUSR1, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve("/bin/sh", argv, envp);
-	_exit(127);
-}
-
 /* /bin/sh -c command, stdin from a new pipe whose write end is *fd */
 static pid_t
 spawn(char *command, char **envp, int *fd)
 {
+	char shell[] = "sh", dash_c[] = "-c";
+	char *argv[] = { shell, dash_c, command, NULL };
+	struct proc_spec spec = {
+		.file = "/bin/sh",
+		.argv = argv,
+		.envp = envp,
+		.stdout_fd = PROC_INHERIT,
+		/* the router's SIGTERM is not the command's: it is told by EOF */
+		.new_group = 1,
+	};
 	int p[2];
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
-	if (pid == 0)
-		child_exec(command, p[0], envp);
+	spec.stdin_fd = p[0];
+	pid = proc_start(&spec);
 	close(p[0]);
 	if (pid < 0) {
 		close(p[1]);
@@ -216,23 +212,6 @@ spawn(char *command, char **envp, int *fd)
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	*fd = p[1];
 	return pid;
-}
-
-static void
-describe_status(int status, char *out, size_t size)
-{
-	if (WIFEXITED(status))
-		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(out, size, "killed by signal %d", WTERMSIG(status));
-	else
-		snprintf(out, size, "status %d", status);
-}
-
-static int
-exited_cleanly(int status)
-{
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /* ---- "|CMD" ---- */
@@ -249,7 +228,7 @@ pipe_start(struct sink *s)
 	if (s->pid < 0) {
 		warn("'%s'", s->name);
 		s->pid = 0;
-		s->restart_at = now_seconds() + RESTART_DELAY_MAX;
+		s->restart_at = clock_now() + RESTART_DELAY_MAX;
 		return;
 	}
 	capacity = fcntl(s->fd, F_GETPIPE_SZ);
@@ -293,7 +272,7 @@ pipe_unread(const struct sink *s)
 static void
 pipe_confirm(struct sink *s)
 {
-	if (s->kind == SINK_PIPE && s->fd >= 0)
+	if ((s->kind == SINK_PIPE || s->fifo) && s->fd >= 0)
 		pipe_trim(s, pipe_unread(s));
 }
 
@@ -313,7 +292,7 @@ pipe_died(struct router *r, struct sink *s, int status)
 	char how[64];
 	double delay;
 
-	describe_status(status, how, sizeof(how));
+	proc_describe(status, how, sizeof(how));
 	s->pid = 0;
 	if (s->fd >= 0) {
 		pipe_trim(s, pipe_unread(s));
@@ -325,10 +304,10 @@ pipe_died(struct router *r, struct sink *s, int status)
 	s->write_off = 0;
 	/* at the end of input a command that read everything may end before
 	 * its input is closed: nothing is left to restart it for */
-	if (r->draining && s->queue.count == 0 && s->spool.records == 0)
+	if (r->draining && s->queue.count == 0 && spool_records(s->spool) == 0)
 		s->closing = 1;
 	if (s->closing) {
-		if (!exited_cleanly(status))
+		if (!proc_succeeded(status))
 			warnx("'%s': %s", s->name, how);
 		return;
 	}
@@ -343,10 +322,24 @@ pipe_died(struct router *r, struct sink *s, int status)
 	}
 	delay = restart_delay(s->tries++);
 	warnx("'%s': %s, restarting in %gs", s->name, how, delay);
-	s->restart_at = now_seconds() + delay;
+	s->restart_at = clock_now() + delay;
 }
 
 /* ---- "PATH" and descriptors ---- */
+
+/* a sink whose descriptor is a pipe learns how much of it was read */
+static void
+note_fifo(struct sink *s)
+{
+	struct stat st;
+	int capacity;
+
+	s->fifo = fstat(s->fd, &st) == 0 && S_ISFIFO(st.st_mode);
+	if (!s->fifo)
+		return;
+	capacity = fcntl(s->fd, F_GETPIPE_SZ);
+	s->pipe_capacity = capacity > 0 ? (size_t)capacity : 65536;
+}
 
 static int
 file_open(struct sink *s)
@@ -363,6 +356,7 @@ file_open(struct sink *s)
 	s->fd = fd;
 	s->reopen_at = 0;
 	s->reopen_errno = 0;
+	note_fifo(s);
 	return 0;
 }
 
@@ -376,7 +370,7 @@ file_open_later(struct sink *s)
 	if (error != ENXIO && error != s->reopen_errno)
 		warn("'%s'", s->target);
 	s->reopen_errno = error;
-	s->reopen_at = now_seconds() +
+	s->reopen_at = clock_now() +
 	    (error == ENXIO ? REOPEN_DELAY : REOPEN_DELAY_ERROR);
 }
 
@@ -403,11 +397,14 @@ descriptor_open(struct sink *s)
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		s->fd = fd;
+	note_fifo(s);
 }
 
 void
-sink_start(struct sink *s)
+sink_start(struct router *r, struct sink *s)
 {
+	s->spool = spool_overflow(r->config.spool_dir, "spool");
+	s->dead_letters = spool_overflow(r->config.spool_dir, "failed");
 	switch (s->kind) {
 	case SINK_FILE:
 		if (file_open(s) < 0 && errno != ENXIO)
@@ -451,9 +448,8 @@ sink_refill(const struct router *r, struct sink *s)
 {
 	struct item item;
 
-	while (pending(s) < r->config.queue_max && spool_take(&s->spool, &item))
+	while (pending(s) < r->config.queue_max && spool_take_item(s, &item))
 		ring_push(&s->queue, item);
-	spool_reset_if_empty(&s->spool);
 }
 
 static void
@@ -463,7 +459,8 @@ sink_item_written(struct sink *s)
 	struct item *item = ring_at(q, q->sent);
 
 	s->write_off = 0;
-	if (s->kind == SINK_PIPE) {
+	s->space_said = 0;
+	if (s->kind == SINK_PIPE || s->fifo) {
 		q->sent++;
 		q->sent_bytes += item->len;
 		pipe_trim(s, s->pipe_capacity);
@@ -473,9 +470,62 @@ sink_item_written(struct sink *s)
 	s->delivered++;
 }
 
+/*
+ * A full disk passes: the torn end of the alert is cut off, so the file
+ * holds whole lines only, and the alert is written again later.
+ */
+static void
+file_out_of_space(struct sink *s, int error)
+{
+	struct stat st;
+
+	if (s->write_off > 0 && fstat(s->fd, &st) == 0 &&
+	    st.st_size >= (off_t)s->write_off &&
+	    ftruncate(s->fd, st.st_size - (off_t)s->write_off) == 0)
+		s->write_off = 0;
+	/* said once until a write goes through again */
+	if (!s->space_said)
+		warnx("'%s': %s: trying again every %gs", s->name,
+		    strerror(error), SPACE_RETRY_DELAY);
+	s->space_said = 1;
+	s->waiting_for_space = 1;
+	s->reopen_at = clock_now() + SPACE_RETRY_DELAY;
+}
+
+/*
+ * The reader of a FIFO went away: what it had read is delivered, what
+ * is still in the pipe is sent again, to the next reader of a named
+ * FIFO, or kept as undelivered for an inherited descriptor.
+ */
+static void
+fifo_reader_gone(struct router *r, struct sink *s, int error)
+{
+	pipe_trim(s, pipe_unread(s));
+	s->queue.sent = s->queue.sent_bytes = 0;
+	s->write_off = 0;
+	if (s->kind != SINK_FILE) {
+		sink_fail(r, s, error);
+		return;
+	}
+	close(s->fd);
+	s->fd = -1;
+	s->fifo = 0;
+	warnx("'%s': %s: waiting for a new reader", s->name, strerror(error));
+	s->reopen_errno = ENXIO;
+	s->reopen_at = clock_now() + REOPEN_DELAY;
+}
+
 static void
 sink_write_error(struct router *r, struct sink *s, int error)
 {
+	if (s->kind == SINK_FILE && (error == ENOSPC || error == EDQUOT)) {
+		file_out_of_space(s, error);
+		return;
+	}
+	if (s->fifo && error == EPIPE) {
+		fifo_reader_gone(r, s, error);
+		return;
+	}
 	if (s->kind != SINK_PIPE) {
 		sink_fail(r, s, error);
 		return;
@@ -492,7 +542,8 @@ sink_write(struct router *r, struct sink *s)
 	struct item *item;
 	ssize_t n;
 
-	while (s->fd >= 0 && !s->broken && pending(s) > 0) {
+	while (s->fd >= 0 && !s->broken && !s->waiting_for_space &&
+	    pending(s) > 0) {
 		item = ring_at(&s->queue, s->queue.sent);
 		n = write(s->fd, item->data + s->write_off,
 		    item->len - s->write_off);
@@ -540,6 +591,36 @@ env_is_ours(const char *entry)
 }
 
 /*
+ * An environment string ends at its first NUL and execve(2) refuses one
+ * over 128 KiB: a value with a NUL is left empty, a long one is cut with
+ * a marker, and either is said, so the command never gets a value that
+ * silently differs from the alert's (falco-route(1), ENVIRONMENT).
+ */
+static void
+env_value(struct buf *entry, const char *name, const char *value, size_t len)
+{
+	static const char marker[] = "[truncated]";
+	size_t keep;
+
+	if (memchr(value, '\0', len) != NULL) {
+		warnx("%s: the value holds a NUL byte: left empty", name);
+		return;
+	}
+	if (len <= ENV_VALUE_MAX) {
+		buf_add(entry, value, len);
+		return;
+	}
+	keep = ENV_VALUE_MAX - sizeof(marker);
+	/* never cut a UTF-8 character in two */
+	while (keep > 0 && ((unsigned char)value[keep] & 0xc0) == 0x80)
+		keep--;
+	buf_add(entry, value, keep);
+	buf_adds(entry, marker);
+	warnx("%s: the value is %zu bytes: cut to %zu", name, len,
+	    keep + sizeof(marker) - 1);
+}
+
+/*
  * The alert's fields reach the command only as environment values,
  * never in its command line, so no alert text is ever parsed by a shell.
  */
@@ -568,7 +649,7 @@ exec_environment(const struct item *line, char **rule)
 		buf_reset(&entry);
 		buf_printf(&entry, "%s=", exec_env_fields[i][0]);
 		if (value != NULL)
-			buf_add(&entry, value, len);
+			env_value(&entry, exec_env_fields[i][0], value, len);
 		if (i == 0)
 			*rule = xstrdup(buf_str(&entry) + strlen("FALCO_RULE="));
 		envp[n++] = xstrdup(buf_str(&entry));
@@ -637,7 +718,7 @@ run_start(struct router *r, struct sink *s)
 	run->line = line;
 	run->rule = rule;
 	if (r->config.exec_timeout > 0)
-		run->deadline = now_seconds() + r->config.exec_timeout;
+		run->deadline = clock_now() + r->config.exec_timeout;
 	run_write(run);
 }
 
@@ -654,10 +735,10 @@ run_reaped(struct router *r, size_t i, int status)
 		snprintf(how, sizeof(how), "timed out after %gs",
 		    r->config.exec_timeout);
 	else
-		describe_status(status, how, sizeof(how));
+		proc_describe(status, how, sizeof(how));
 	if (run->abandoned) {
 		dead_letter(r, s, &run->line);
-	} else if (!run->timed_out && exited_cleanly(status)) {
+	} else if (!run->timed_out && proc_succeeded(status)) {
 		s->delivered++;
 	} else {
 		warnx("'%s': rule '%s': %s", s->name, run->rule, how);
@@ -697,31 +778,38 @@ sink_pump(struct router *r, struct sink *s)
 	}
 }
 
-/* a sink that cannot take the alert now: spool, drop, or queue anyway */
-static void
+/*
+ * A sink that cannot take the alert now: spool, drop, or queue anyway
+ * (and main.c reads no more until it has room). A spool that cannot
+ * take it either makes the sink wait as --on-full block does, with one
+ * line on stderr; nothing is lost. 0, or -1 when even that cannot be
+ * done without passing alerts still spooled: service, then try again.
+ */
+static int
 sink_overflow(struct router *r, struct sink *s, const char *line, size_t len)
 {
-	struct buf *copy = &r->spool_line;
-
 	switch (r->config.on_full) {
 	case ON_FULL_DROP:
 		s->dropped++;
-		return;
+		return 0;
 	case ON_FULL_BLOCK:
-		/* main.c reads no more input until this queue has room */
 		ring_push(&s->queue, item_copy(line, len));
-		return;
+		return 0;
 	case ON_FULL_SPOOL:
-		buf_reset(copy);
-		buf_add(copy, line, len);
-		buf_addc(copy, '\n');
-		if (spool_append(&s->spool, r->config.spool_dir, "spool",
-		    copy->data, copy->len) == 0)
-			s->spooled++;
-		else
-			s->failed++;
-		return;
+		break;
 	}
+	if (spool_append(s->spool, line, len) == 0) {
+		s->spooled++;
+		return 0;
+	}
+	if (!s->spool_blocked)
+		warnx("'%s': cannot spool: reading waits for the sink", s->name);
+	s->spool_blocked = 1;
+	/* what is spooled goes first: this one waits until it is all sent */
+	if (spool_records(s->spool) > 0)
+		return -1;
+	ring_push(&s->queue, item_copy(line, len));
+	return 0;
 }
 
 /* the fast way for files: straight from the reader, one writev */
@@ -737,20 +825,19 @@ sink_write_now(struct router *r, struct sink *s, const char *line, size_t len)
 	do
 		n = writev(s->fd, iov, 2);
 	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != EAGAIN) {
-		sink_fail(r, s, errno);
-		return;
-	}
 	if (n == (ssize_t)len + 1) {
 		s->delivered++;
 		return;
 	}
+	/* queued first: whatever the error does with the queue, it has this one */
 	ring_push(&s->queue, item_copy(line, len));
 	s->write_off = n > 0 ? (size_t)n : 0;
+	if (n < 0 && errno != EAGAIN)
+		sink_write_error(r, s, errno);
 }
 
 /* line: the alert's bytes without its newline */
-void
+int
 sink_give(struct router *r, struct sink *s, const char *line, size_t len)
 {
 	struct item item;
@@ -759,26 +846,33 @@ sink_give(struct router *r, struct sink *s, const char *line, size_t len)
 		item = item_copy(line, len);
 		dead_letter(r, s, &item);
 		free(item.data);
-		return;
+		return 0;
 	}
-	if (s->spool.records > 0 || pending(s) >= r->config.queue_max) {
-		sink_overflow(r, s, line, len);
+	if (spool_records(s->spool) > 0 || pending(s) >= r->config.queue_max) {
+		if (sink_overflow(r, s, line, len) < 0)
+			return -1;
 		sink_pump(r, s);
-		return;
+		return 0;
 	}
 	if ((s->kind == SINK_FILE || s->kind == SINK_FD) && s->fd >= 0 &&
-	    pending(s) == 0) {
+	    !s->fifo && !s->waiting_for_space && pending(s) == 0) {
 		sink_write_now(r, s, line, len);
-		return;
+		return 0;
 	}
 	ring_push(&s->queue, item_copy(line, len));
 	sink_pump(r, s);
+	return 0;
 }
 
+/* 1 while main.c must read nothing more for this sink's sake */
 int
 sink_full(const struct router *r, const struct sink *s)
 {
-	return !s->dead && pending(s) >= r->config.queue_max;
+	if (s->dead)
+		return 0;
+	if (r->config.on_full == ON_FULL_BLOCK)
+		return pending(s) >= r->config.queue_max;
+	return pending(s) > r->config.queue_max;
 }
 
 static void
@@ -787,6 +881,11 @@ sink_timers(struct sink *s, double now)
 	if (s->kind == SINK_PIPE && !s->dead && !s->closing && s->pid == 0 &&
 	    s->restart_at > 0 && now >= s->restart_at)
 		pipe_start(s);
+	if (s->kind == SINK_FILE && !s->dead && s->waiting_for_space &&
+	    now >= s->reopen_at) {
+		s->waiting_for_space = 0;
+		s->reopen_at = 0;
+	}
 	if (s->kind == SINK_FILE && !s->dead && s->fd < 0 &&
 	    s->reopen_at > 0 && now >= s->reopen_at && file_open(s) < 0)
 		file_open_later(s);
@@ -795,7 +894,7 @@ sink_timers(struct sink *s, double now)
 void
 sinks_service(struct router *r)
 {
-	double now = now_seconds();
+	double now = clock_now();
 	struct run *run;
 	size_t i;
 
@@ -834,7 +933,7 @@ int
 sinks_poll_fds(struct router *r, struct pollfd *fds, int max,
     double *timeout)
 {
-	double now = now_seconds();
+	double now = clock_now();
 	struct sink *s;
 	struct run *run;
 	size_t i;
@@ -846,11 +945,11 @@ sinks_poll_fds(struct router *r, struct pollfd *fds, int max,
 			continue;
 		earliest(timeout, s->restart_at, now);
 		earliest(timeout, s->reopen_at, now);
-		if (s->fd >= 0 && !s->broken && pending(s) > 0 &&
-		    s->kind != SINK_EXEC)
+		if (s->fd >= 0 && !s->broken && !s->waiting_for_space &&
+		    pending(s) > 0 && s->kind != SINK_EXEC)
 			fds[k++] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
-		if (r->draining && s->kind == SINK_PIPE && s->fd >= 0 &&
-		    pending(s) == 0 && s->queue.sent > 0)
+		if (r->draining && (s->kind == SINK_PIPE || s->fifo) &&
+		    s->fd >= 0 && pending(s) == 0 && s->queue.sent > 0)
 			earliest(timeout, now + DRAIN_CHECK_DELAY, now);
 	}
 	for (i = 0; i < r->nruns && k < max; i++) {
@@ -921,11 +1020,15 @@ sink_try_finish(const struct router *r, struct sink *s)
 			s->finished = 1;
 		return s->finished;
 	}
-	if (pending(s) > 0 || s->spool.records > 0)
+	if (pending(s) > 0 || spool_records(s->spool) > 0)
 		return 0;
 	switch (s->kind) {
 	case SINK_FILE:
 	case SINK_FD:
+		/* a FIFO's alerts are delivered once its reader has them */
+		pipe_confirm(s);
+		if (s->queue.sent > 0)
+			return 0;
 		sink_close_fds(s);
 		break;
 	case SINK_PIPE:
@@ -1029,21 +1132,34 @@ sinks_summary(struct router *r)
 	}
 }
 
-/* name the files that hold undelivered alerts, remove the empty spools */
-void
+/*
+ * Name the files that hold undelivered alerts (synced first), remove the
+ * empty spools: 0, or -1 when an alert could not be kept.
+ */
+int
 sinks_report_kept(struct router *r)
 {
 	struct sink *s;
+	unsigned long kept;
+	int rc = 0;
 	size_t i;
 
 	for (i = 0; i < r->nsinks; i++) {
 		s = r->sinks[i];
-		if (s->dead_letters.fd >= 0)
-			warnx("'%s': %lu undelivered alerts kept in '%s'", s->name,
-			    s->dead_letters.records, s->dead_letters.path);
-		spool_close(&s->dead_letters, 1);
-		spool_close(&s->spool, 0);
+		kept = spool_kept(s->dead_letters);
+		if (kept > 0 && spool_sync(s->dead_letters) == 0)
+			warnx("'%s': %lu undelivered %s kept in '%s'", s->name,
+			    kept, kept == 1 ? "alert" : "alerts",
+			    spool_path(s->dead_letters));
+		else if (kept > 0)
+			rc = -1;
+		if (spool_failed(s->dead_letters) > 0)
+			rc = -1;
+		spool_close(s->dead_letters, 1);
+		spool_close(s->spool, 0);
+		s->dead_letters = s->spool = NULL;
 	}
+	return rc;
 }
 
 void
@@ -1061,5 +1177,4 @@ sinks_free(struct router *r)
 	free(r->runs);
 	r->runs = NULL;
 	r->nruns = r->runs_cap = 0;
-	buf_free(&r->spool_line);
 }

@@ -2,16 +2,17 @@
  * payload.c: the Slack message for one alert or a digest of several, in
  * the shape Falcosidekick users know (reference.md §3.4): one attachment
  * coloured by priority, the alert's output as its text, fields for rule,
- * priority, source, hostname, tags, the string output fields and time.
- * Unlike Falcosidekick, every piece of alert text is escaped (§4.5).
+ * priority, source, hostname, tags, falco-netpol's result, the string
+ * output fields and time, and a footer naming the sender. Unlike
+ * Falcosidekick, every piece of alert text is escaped (§4.5) and its
+ * mentions and links of every Slack-compatible chat defused (chat.h).
  */
-#include <ctype.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "chat.h"
 #include "payload.h"
 #include "xalloc.h"
 
@@ -20,136 +21,35 @@
 #define SECTION_TEXT_LIMIT 3000
 #define FIELD_VALUE_LIMIT 2000
 #define FIELD_TITLE_LIMIT 300
-#define TRUNCATION_MARKER "\xe2\x80\xa6[truncated]"
-#define TRUNCATION_MARKER_RUNES 12
 /* Falcosidekick's rule: a field value shorter than this sits in a half column */
 #define SHORT_FIELD_RUNES 36
-#define REPLACEMENT_CHARACTER "\xef\xbf\xbd"
-#define ZERO_WIDTH_SPACE "\xe2\x80\x8b"
+/* Falcosidekick's footer names it (its URL); ours names us */
+#define DEFAULT_FOOTER "falco-slack"
 
 /* ---- safe text ---- */
 
-/* the length of the valid UTF-8 sequence at s, or 0 when invalid */
-static size_t
-utf8_sequence(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values beyond Unicode */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/*
- * Mattermost pings on a plain @channel, @here or @all (reference.md
- * §4.7). A letter or digit after the word makes another word
- * ("@allowed", "root@hereford"), left alone; any other character, even
- * one that may belong to a user name, is taken as the end of the word.
- */
-static int
-mattermost_mention_at(const char *s, size_t n)
-{
-	static const char *const words[] = { "channel", "here", "all", NULL };
-	const char *const *w;
-	size_t len;
-
-	for (w = words; *w != NULL; w++) {
-		len = strlen(*w);
-		if (n >= len && strncasecmp(s, *w, len) == 0 &&
-		    (n == len || !isalnum((unsigned char)s[len])))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * One piece of output for the text at s: its bytes in *piece, its
- * length in characters in *runes; returns how many input bytes it used.
- */
-static size_t
-next_piece(const char *s, size_t n, int mattermost, const char **piece,
-    size_t *piece_len, size_t *runes)
-{
-	size_t len;
-
-	*runes = 1;
-	switch (s[0]) {
-	case '&':
-		*piece = "&amp;", *piece_len = 5, *runes = 5;
-		return 1;
-	case '<':
-		*piece = "&lt;", *piece_len = 4, *runes = 4;
-		return 1;
-	case '>':
-		*piece = "&gt;", *piece_len = 4, *runes = 4;
-		return 1;
-	case '\0':
-		*piece = REPLACEMENT_CHARACTER, *piece_len = 3;
-		return 1;
-	case '@':
-		if (mattermost && mattermost_mention_at(s + 1, n - 1)) {
-			*piece = "@" ZERO_WIDTH_SPACE, *piece_len = 4;
-			*runes = 2;
-			return 1;
-		}
-		break;
-	default:
-		break;
-	}
-	len = utf8_sequence((const unsigned char *)s, n);
-	if (len == 0) {
-		*piece = REPLACEMENT_CHARACTER, *piece_len = 3;
-		return 1;
-	}
-	*piece = s, *piece_len = len;
-	return len;
-}
-
 void
-slack_text(struct buf *out, const char *s, size_t n, size_t limit,
-    int mattermost)
+slack_text(struct buf *out, const char *s, size_t n, size_t limit)
 {
-	size_t start = out->len, cut = out->len, runes = 0, used;
-	size_t piece_len, piece_runes;
-	const char *piece;
+	struct buf clean = BUF_INIT, unmentioned = BUF_INIT;
+	struct buf unlinked = BUF_INIT;
+	size_t start = out->len;
 
-	while (n > 0) {
-		used = next_piece(s, n, mattermost, &piece, &piece_len,
-		    &piece_runes);
-		runes += piece_runes;
-		if (runes > limit) {
-			/* cut on a piece boundary, so never inside a character or "&amp;" */
-			out->len = cut;
-			buf_add(out, TRUNCATION_MARKER, strlen(TRUNCATION_MARKER));
-			return;
-		}
-		buf_add(out, piece, piece_len);
-		if (runes + TRUNCATION_MARKER_RUNES <= limit)
-			cut = out->len;
-		s += used;
-		n -= used;
-	}
-	(void)start;
+	/*
+	 * Every step only adds characters, so the first limit characters
+	 * (four bytes each at most) decide the text; the margin covers what
+	 * the defusing looks ahead at and a character cut in two here.
+	 */
+	if (n > 4 * limit + 16)
+		n = 4 * limit + 16;
+	chat_utf8(s, n, &clean);
+	chat_defuse_mentions(buf_str(&clean), clean.len, &unmentioned);
+	chat_defuse_links(buf_str(&unmentioned), unmentioned.len, &unlinked);
+	chat_escape_slack(buf_str(&unlinked), unlinked.len, out);
+	chat_cut(out, start, limit);
+	buf_free(&clean);
+	buf_free(&unmentioned);
+	buf_free(&unlinked);
 }
 
 static size_t
@@ -166,12 +66,11 @@ rune_count(const char *s, size_t n)
 /* ---- cJSON helpers: every string that can hold alert text goes through slack_text ---- */
 
 static void
-add_safe(cJSON *obj, const char *key, const char *s, size_t n, size_t limit,
-    int mattermost)
+add_safe(cJSON *obj, const char *key, const char *s, size_t n, size_t limit)
 {
 	struct buf text = BUF_INIT;
 
-	slack_text(&text, s, n, limit, mattermost);
+	slack_text(&text, s, n, limit);
 	cJSON_AddStringToObject(obj, key, buf_str(&text));
 	buf_free(&text);
 }
@@ -181,6 +80,14 @@ add_option(cJSON *obj, const char *key, const char *value)
 {
 	if (value != NULL && value[0] != '\0')
 		cJSON_AddStringToObject(obj, key, value);
+}
+
+/* the footer of --footer, this program's name by default, none when "" */
+static void
+add_footer(cJSON *obj, const struct slack_style *style)
+{
+	add_option(obj, "footer", style->footer != NULL ? style->footer :
+	    DEFAULT_FOOTER);
 }
 
 static char *
@@ -224,6 +131,27 @@ field_copy(struct alert *a, const char *name, size_t *len)
 }
 
 /*
+ * The priority as Falco prints it: "WARNING" and "warning" are shown
+ * "Warning", "info" "Informational"; one Falco does not know is shown
+ * as it came.
+ */
+static char *
+priority_copy(struct alert *a, size_t *len)
+{
+	char *priority = field_copy(a, "priority", len);
+	const char *name;
+
+	if (priority == NULL)
+		return NULL;
+	name = priority_name(priority_parse(priority, *len));
+	if (name == NULL)
+		return priority;
+	free(priority);
+	*len = strlen(name);
+	return xstrdup(name);
+}
+
+/*
  * Falco's RFC 3339 time in Go's time.String() form, as Falcosidekick
  * shows it: "2023-05-25 13:44:05.478445995 +0000 UTC", trailing zeros of
  * the fraction trimmed. Anything else is shown as it came.
@@ -254,27 +182,26 @@ go_time(const char *t, size_t n, struct buf *out)
 
 static void
 add_field(cJSON *fields, const char *title, size_t title_len,
-    const char *value, size_t value_len, int is_short, int mattermost)
+    const char *value, size_t value_len, int is_short)
 {
 	cJSON *f = cJSON_CreateObject();
 
-	add_safe(f, "title", title, title_len, FIELD_TITLE_LIMIT, mattermost);
-	add_safe(f, "value", value, value_len, FIELD_VALUE_LIMIT, mattermost);
+	add_safe(f, "title", title, title_len, FIELD_TITLE_LIMIT);
+	add_safe(f, "value", value, value_len, FIELD_VALUE_LIMIT);
 	cJSON_AddBoolToObject(f, "short", is_short);
 	cJSON_AddItemToArray(fields, f);
 }
 
 static void
-add_top_field(cJSON *fields, struct alert *a, const char *name,
-    int mattermost)
+add_top_field(cJSON *fields, struct alert *a, const char *name)
 {
 	size_t len;
-	char *value = field_copy(a, name, &len);
+	char *value = strcmp(name, "priority") == 0 ? priority_copy(a, &len) :
+	    field_copy(a, name, &len);
 
 	/* Falcosidekick leaves out an empty hostname */
 	if (value != NULL && len > 0)
-		add_field(fields, name, strlen(name), value, len, 1,
-		    mattermost);
+		add_field(fields, name, strlen(name), value, len, 1);
 	free(value);
 }
 
@@ -286,7 +213,7 @@ compare_strings(const void *x, const void *y)
 
 /* tags sorted and joined with ", ", as Falcosidekick shows them */
 static void
-add_tags_field(cJSON *fields, struct alert *a, int mattermost)
+add_tags_field(cJSON *fields, struct alert *a)
 {
 	struct json_value tags = alert_field(a, "tags", 4), elem;
 	struct buf scratch = BUF_INIT, joined = BUF_INIT;
@@ -311,8 +238,7 @@ add_tags_field(cJSON *fields, struct alert *a, int mattermost)
 		free(names[i]);
 	}
 	if (count > 0)
-		add_field(fields, "tags", 4, joined.data, joined.len, 1,
-		    mattermost);
+		add_field(fields, "tags", 4, joined.data, joined.len, 1);
 	free(names);
 	buf_free(&scratch);
 	buf_free(&joined);
@@ -338,7 +264,7 @@ compare_named(const void *x, const void *y)
 
 /* string-valued output fields, sorted by key (numbers and the rest skipped) */
 static void
-add_output_fields(cJSON *fields, struct alert *a, int mattermost)
+add_output_fields(cJSON *fields, struct alert *a)
 {
 	struct named_text *list;
 	struct buf scratch = BUF_INIT;
@@ -364,7 +290,7 @@ add_output_fields(cJSON *fields, struct alert *a, int mattermost)
 		add_field(fields, list[i].name, list[i].name_len, list[i].text,
 		    list[i].text_len,
 		    rune_count(list[i].text, list[i].text_len) <
-		    SHORT_FIELD_RUNES, mattermost);
+		    SHORT_FIELD_RUNES);
 		free(list[i].name);
 		free(list[i].text);
 	}
@@ -373,7 +299,7 @@ add_output_fields(cJSON *fields, struct alert *a, int mattermost)
 }
 
 static void
-add_time_field(cJSON *fields, struct alert *a, int mattermost)
+add_time_field(cJSON *fields, struct alert *a)
 {
 	struct buf shown = BUF_INIT;
 	size_t len;
@@ -381,25 +307,132 @@ add_time_field(cJSON *fields, struct alert *a, int mattermost)
 
 	if (t != NULL) {
 		go_time(t, len, &shown);
-		add_field(fields, "time", 4, shown.data, shown.len, 0,
-		    mattermost);
+		add_field(fields, "time", 4, shown.data, shown.len, 0);
 	}
 	free(t);
 	buf_free(&shown);
 }
 
+/* ---- falco-netpol's result ---- */
+
+/*
+ * falco-netpol adds "falco_netpol": {"action", "namespace", "pod",
+ * "policy", "reason"} to the alert, null where a key does not apply
+ * (falco-netpol(1)). Of two, the last is what the latest run did: it
+ * adds its own before the closing brace.
+ */
 static cJSON *
-alert_fields(struct alert *a, int mattermost)
+netpol_result(const struct alert *a)
+{
+	const struct json_value *v = NULL;
+	cJSON *result;
+	size_t i;
+
+	for (i = 0; i < a->ntop; i++)
+		if (json_string_equals(&a->top[i].key, "falco_netpol", 12))
+			v = &a->top[i].value;
+	if (v == NULL || v->type != JSON_OBJECT)
+		return NULL;
+	result = cJSON_ParseWithLength(v->raw, v->raw_len);
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(result,
+	    "action"))) {
+		cJSON_Delete(result);
+		return NULL;
+	}
+	return result;
+}
+
+static const char *
+member_text(const cJSON *object, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, key);
+
+	return cJSON_IsString(v) && v->valuestring[0] != '\0' ?
+	    v->valuestring : NULL;
+}
+
+/* falco-netpol's actions in words; an action not named here is shown as it is */
+static const char *
+netpol_words(const char *action)
+{
+	static const struct {
+		const char *action;
+		const char *words;
+	} words[] = {
+		{ "isolated", "isolated" },
+		{ "already-isolated", "already isolated" },
+		{ "dry-run", "dry run, would isolate" },
+		{ "skipped", "not isolated" },
+		{ "failed", "failed to isolate" },
+		{ "released", "released" },
+		{ NULL, NULL }
+	};
+	size_t i;
+
+	for (i = 0; words[i].action != NULL; i++)
+		if (strcmp(words[i].action, action) == 0)
+			return words[i].words;
+	return action;
+}
+
+/*
+ * "isolated demo/nginx (policy falco-pipes-quarantine)", or why not:
+ * "not isolated demo/nginx: namespace is protected". Only what
+ * falco-netpol said, never more: 0 and nothing appended when the alert
+ * carries no result.
+ */
+static int
+netpol_summary(const struct alert *a, struct buf *out)
+{
+	cJSON *result = netpol_result(a);
+	const char *action, *namespace, *pod, *policy, *reason;
+
+	if (result == NULL)
+		return 0;
+	action = member_text(result, "action");
+	namespace = member_text(result, "namespace");
+	pod = member_text(result, "pod");
+	policy = member_text(result, "policy");
+	reason = member_text(result, "reason");
+	buf_adds(out, action != NULL ? netpol_words(action) : "(no action)");
+	if (namespace != NULL && pod != NULL)
+		buf_printf(out, " %s/%s", namespace, pod);
+	else if (pod != NULL)
+		buf_printf(out, " pod %s", pod);
+	else if (namespace != NULL)
+		buf_printf(out, " in namespace %s", namespace);
+	if (policy != NULL)
+		buf_printf(out, " (policy %s)", policy);
+	if (reason != NULL)
+		buf_printf(out, ": %s", reason);
+	cJSON_Delete(result);
+	return 1;
+}
+
+static void
+add_netpol_field(cJSON *fields, struct alert *a)
+{
+	struct buf summary = BUF_INIT;
+
+	if (netpol_summary(a, &summary))
+		add_field(fields, "falco_netpol", 12, summary.data, summary.len,
+		    0);
+	buf_free(&summary);
+}
+
+static cJSON *
+alert_fields(struct alert *a)
 {
 	cJSON *fields = cJSON_CreateArray();
 
-	add_top_field(fields, a, "rule", mattermost);
-	add_top_field(fields, a, "priority", mattermost);
-	add_top_field(fields, a, "source", mattermost);
-	add_top_field(fields, a, "hostname", mattermost);
-	add_tags_field(fields, a, mattermost);
-	add_output_fields(fields, a, mattermost);
-	add_time_field(fields, a, mattermost);
+	add_top_field(fields, a, "rule");
+	add_top_field(fields, a, "priority");
+	add_top_field(fields, a, "source");
+	add_top_field(fields, a, "hostname");
+	add_tags_field(fields, a);
+	add_netpol_field(fields, a);
+	add_output_fields(fields, a);
+	add_time_field(fields, a);
 	return fields;
 }
 
@@ -412,20 +445,17 @@ alert_attachment(const struct slack_style *style, struct alert *a)
 	const char *text = output != NULL ? output : "";
 
 	/* fallback is what clients without attachments show: always the output */
-	add_safe(att, "fallback", text, len, SECTION_TEXT_LIMIT,
-	    style->mattermost);
+	add_safe(att, "fallback", text, len, SECTION_TEXT_LIMIT);
 	cJSON_AddStringToObject(att, "color",
 	    priority_colour(alert_severity(a)));
 	if (style->format != SLACK_FORMAT_FIELDS)
-		add_safe(att, "text", text, len, SECTION_TEXT_LIMIT,
-		    style->mattermost);
+		add_safe(att, "text", text, len, SECTION_TEXT_LIMIT);
 	if (style->format == SLACK_FORMAT_TEXT)
 		cJSON_AddNullToObject(att, "fields");
 	else
-		cJSON_AddItemToObject(att, "fields",
-		    alert_fields(a, style->mattermost));
+		cJSON_AddItemToObject(att, "fields", alert_fields(a));
 	if (style->format != SLACK_FORMAT_TEXT)
-		add_option(att, "footer", style->footer);
+		add_footer(att, style);
 	free(output);
 	return att;
 }
@@ -440,16 +470,18 @@ blank(const char *s, size_t n)
 }
 
 /*
- * "Critical: Terminal shell in container", or the --message template.
- * A template that renders to nothing (a field holding "") gives way to
- * the default: mobile notifications show only this text (§4.6).
+ * "Critical: Terminal shell in container", then after a dash what
+ * falco-netpol did ("isolated demo/nginx (policy falco-pipes-quarantine)"),
+ * or the --message template. A template that renders to nothing (a
+ * field holding "") gives way to the default: mobile notifications show
+ * only this text (§4.6).
  */
 static void
 alert_summary(const struct slack_style *style, struct alert *a,
     struct buf *out)
 {
 	size_t len, start = out->len;
-	const char *s;
+	char *s;
 
 	if (style->message != NULL) {
 		format_render(style->message, a, out);
@@ -458,11 +490,17 @@ alert_summary(const struct slack_style *style, struct alert *a,
 			return;
 		out->len = start;
 	}
-	s = alert_field_text(a, "priority", &len);
+	s = priority_copy(a, &len);
 	buf_add(out, s != NULL ? s : "Alert", s != NULL ? len : 5);
+	free(s);
 	buf_adds(out, ": ");
-	s = alert_field_text(a, "rule", &len);
+	s = field_copy(a, "rule", &len);
 	buf_add(out, s != NULL ? s : "(no rule)", s != NULL ? len : 9);
+	free(s);
+	start = out->len;
+	buf_adds(out, " \xe2\x80\x94 ");
+	if (!netpol_summary(a, out))
+		out->len = start;
 }
 
 /*
@@ -474,7 +512,7 @@ message_top(const struct slack_style *style, const char *text, size_t len)
 {
 	cJSON *root = cJSON_CreateObject();
 
-	add_safe(root, "text", text, len, TOP_TEXT_LIMIT, style->mattermost);
+	add_safe(root, "text", text, len, TOP_TEXT_LIMIT);
 	add_option(root, "username", style->username);
 	add_option(root, "icon_emoji", style->icon_emoji);
 	add_option(root, "icon_url", style->icon_url);
@@ -544,7 +582,7 @@ digest_add(struct digest *d, struct alert *a, const char *line, size_t len)
 	struct digest_group *g;
 	size_t rule_len = 0, priority_len = 0;
 	char *rule = field_copy(a, "rule", &rule_len);
-	char *priority = field_copy(a, "priority", &priority_len);
+	char *priority = priority_copy(a, &priority_len);
 
 	d->count++;
 	g = find_group(d, rule != NULL ? rule : "(no rule)",
@@ -636,12 +674,11 @@ slack_digest_payload(const struct slack_style *style, const struct digest *d,
 	root = message_top(style, top.data, top.len);
 	attachments = cJSON_AddArrayToObject(root, "attachments");
 	summary = cJSON_CreateObject();
-	add_safe(summary, "fallback", top.data, top.len, SECTION_TEXT_LIMIT,
-	    style->mattermost);
+	add_safe(summary, "fallback", top.data, top.len, SECTION_TEXT_LIMIT);
 	cJSON_AddStringToObject(summary, "color", priority_colour(worst));
 	add_safe(summary, "text", counts.data, counts.len > 0 ?
-	    counts.len - 1 : 0, SECTION_TEXT_LIMIT, style->mattermost);
-	add_option(summary, "footer", style->footer);
+	    counts.len - 1 : 0, SECTION_TEXT_LIMIT);
+	add_footer(summary, style);
 	cJSON_AddItemToArray(attachments, summary);
 
 	alert_init(&a);

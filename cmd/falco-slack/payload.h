@@ -1,9 +1,10 @@
 /*
  * payload.h: falco-slack's message builder, apart from any network so
  * it can be tested alone. Alert text is attacker-controlled: every piece
- * of it is made valid UTF-8, escaped by Slack's rules (& < >), cut to
- * Slack's size limits, and (for Mattermost) kept from mentioning
- * @channel, @here or @all.
+ * of it is made valid UTF-8, kept from mentioning anyone or hiding a
+ * link in any chat that reads Slack's payloads (Slack, Mattermost,
+ * Rocket.Chat, Discord's /slack), escaped by Slack's rules (& < >) and
+ * cut to Slack's size limits (chat.h).
  */
 #ifndef FALCO_SLACK_PAYLOAD_H
 #define FALCO_SLACK_PAYLOAD_H
@@ -25,9 +26,13 @@ struct slack_style {
 	const char *username;
 	const char *icon_emoji;
 	const char *icon_url;
-	const char *footer;
+	const char *footer;	/* NULL: "falco-slack"; "": none */
 	enum slack_format format;
 	const struct format *message;	/* top-level text; NULL: "Priority: rule" */
+	/*
+	 * --mattermost, from when only it defused @channel, @here and @all:
+	 * every chat's mentions are now always defused, so it changes nothing
+	 */
 	int mattermost;
 };
 
@@ -67,8 +72,7 @@ void slack_payload(const struct slack_style *style, struct alert *a,
 void slack_digest_payload(const struct slack_style *style,
     const struct digest *d, struct buf *out);
 
-/* text made safe for Slack, cut to limit characters; appended to out */
-void slack_text(struct buf *out, const char *s, size_t n, size_t limit,
-    int mattermost);
+/* text made safe for Slack and its kin, cut to limit characters; appended to out */
+void slack_text(struct buf *out, const char *s, size_t n, size_t limit);
 
 #endif

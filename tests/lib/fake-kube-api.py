@@ -19,7 +19,20 @@ everybody; pods, replicasets, deployments, statefulsets, daemonsets,
 jobs, networkpolicies [objects]; faults [{method, resource, status,
 reason, retry_after, times}] answered before anything else, times times
 (reason defaults from the status; status "drop" closes the connection
-with no answer, as a crashed or restarting server does).
+with no answer, as a crashed or restarting server does). A fault with
+"touch" (a merge patch) instead of "status" is another writer: just
+before the matching request is handled, the object it names is changed
+by that patch and given a new resourceVersion, so a write that carries
+the resourceVersion read earlier gets the server's own 409 Conflict. A
+fault with "mutate" (a merge patch) is a mutating admission webhook: a
+matching create or update is stored, and answered, with that patch
+applied.
+
+Updates (PUT, and patches that carry metadata.resourceVersion) are
+conditional as on the real server: a resourceVersion that is not the
+stored one is answered 409 Conflict; PUT without one is unconditional,
+as NetworkPolicy allows; PUT of a missing object is 404 (no create on
+update); a body naming another object than the URL is 400.
 """
 
 import argparse
@@ -102,6 +115,14 @@ def invalid(resource, name, field, value, message):
                           "field": field}]
     return status(422, "Invalid", '%s "%s" is invalid: %s' % (qualified, name, cause),
                   details)
+
+
+def conflict(resource, name):
+    return status(409, "Conflict",
+                  'Operation cannot be fulfilled on %s "%s": the object has been '
+                  'modified; please apply your changes to the latest version and '
+                  'try again' % (group_resource(resource), name),
+                  details_for(resource, name))
 
 
 def merge_patch(target, patch):
@@ -246,9 +267,42 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.state.dump(self.server.dump)
         self.reply(code, body, headers)
 
+    def touch(self, ns, resource, name):
+        """Another writer changes the object just before this request."""
+        state = self.server.state
+        for f in state.faults:
+            if "touch" not in f or f.get("times", 0) <= 0:
+                continue
+            if f.get("method", self.command) != self.command:
+                continue
+            if f.get("resource", resource) != resource:
+                continue
+            obj = state.objects.get((resource, ns, name))
+            if obj is None:
+                continue
+            f["times"] -= 1
+            new = merge_patch(obj, f["touch"])
+            state.stamp(new)
+            state.objects[(resource, ns, name)] = new
+            state.dump(self.server.dump)
+            return
+
+    def admit(self, resource, obj):
+        """What a mutating admission webhook makes of an object written."""
+        for f in self.server.state.faults:
+            if "mutate" not in f or f.get("times", 0) <= 0:
+                continue
+            if f.get("method", self.command) != self.command:
+                continue
+            if f.get("resource", resource) != resource:
+                continue
+            f["times"] -= 1
+            obj = merge_patch(obj, f["mutate"])
+        return obj
+
     def fault(self, resource):
         for f in self.server.state.faults:
-            if f.get("times", 0) <= 0:
+            if f.get("times", 0) <= 0 or "touch" in f or "mutate" in f:
                 continue
             if f.get("method", self.command) != self.command:
                 continue
@@ -285,6 +339,7 @@ class Handler(BaseHTTPRequestHandler):
                 verb, resource, group, ns)
             return status(403, "Forbidden", message,
                           details_for(resource, name)) + ({},)
+        self.touch(ns, resource, name)
         injected = self.fault(resource)
         if injected == "drop":
             return None
@@ -295,7 +350,7 @@ class Handler(BaseHTTPRequestHandler):
             return status(422, "Invalid",
                           'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["%s"]: supported values: "All"' % dry) + ({},)
         handler = {"GET": self.get, "POST": self.post, "PATCH": self.patch,
-                   "DELETE": self.delete}.get(self.command)
+                   "PUT": self.put, "DELETE": self.delete}.get(self.command)
         if handler is None:
             return status(405, "MethodNotAllowed", "method not allowed") + ({},)
         return handler(ns, resource, name, body_text, dry == "All") + ({},)
@@ -327,12 +382,46 @@ class Handler(BaseHTTPRequestHandler):
         if (resource, ns, new_name) in state.objects:
             return status(409, "AlreadyExists", '%s "%s" already exists' % (
                 group_resource(resource), new_name), details_for(resource, new_name))
-        obj = copy.deepcopy(obj)
+        obj = self.admit(resource, copy.deepcopy(obj))
         state.stamp(obj, fresh=True)
         obj["metadata"]["generation"] = 1
         if not dry:
             state.objects[(resource, ns, new_name)] = obj
         return 201, obj
+
+    def put(self, ns, resource, name, body_text, dry):
+        state = self.server.state
+        if not name:
+            return status(405, "MethodNotAllowed", "method not allowed")
+        try:
+            obj = json.loads(body_text)
+        except ValueError as e:
+            return status(400, "BadRequest", "error decoding body: %s" % e)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("namespace", ns) != ns:
+            return status(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+        if meta.get("name") != name:
+            return status(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)" % (meta.get("name"), name))
+        old = state.objects.get((resource, ns, name))
+        if old is None:
+            return not_found(resource, name)
+        version = meta.get("resourceVersion")
+        if version and version != old["metadata"]["resourceVersion"]:
+            return conflict(resource, name)
+        new = self.admit(resource, copy.deepcopy(obj))
+        new["metadata"]["namespace"] = ns
+        for kept in ("uid", "creationTimestamp"):
+            new["metadata"][kept] = old["metadata"][kept]
+        generation = old["metadata"].get("generation", 1)
+        if new.get("spec") != old.get("spec"):
+            generation += 1
+        new["metadata"]["generation"] = generation
+        if dry:
+            new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        else:
+            state.stamp(new)
+            state.objects[(resource, ns, name)] = new
+        return 200, new
 
     def patch(self, ns, resource, name, body_text, dry):
         state = self.server.state
@@ -346,6 +435,11 @@ class Handler(BaseHTTPRequestHandler):
             return not_found(resource, name)
         try:
             patch = json.loads(body_text)
+            version = None
+            if isinstance(patch, dict):
+                version = (patch.get("metadata") or {}).get("resourceVersion")
+            if version and version != obj["metadata"]["resourceVersion"]:
+                return conflict(resource, name)
             if kind == "application/json-patch+json":
                 new = json_patch(obj, patch)
             else:

@@ -11,27 +11,6 @@ numbered() {
 	done
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 50 ms, at most SECONDS
-wait_until() {
-	local tries=$(($1 * 20))
-	shift
-	until "$@"; do
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-}
-
-# has_lines FILE N: FILE exists with at least N lines
-has_lines() {
-	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
-}
-
-# wait_for_lines FILE N [SECONDS]
-wait_for_lines() {
-	wait_until "${3:-10}" has_lines "$1" "$2"
-}
-
 # has_spool DIR: a spool file was made in DIR
 has_spool() {
 	compgen -G "$1/falco-route.spool.*" >/dev/null
@@ -42,17 +21,15 @@ has_spool() {
 # input with "exec 7>&-"); stdout to "out.stdout", stderr to "out.stderr".
 # Descriptor 3 is bats' own and must not reach a background process.
 route_in_background() {
-	mkfifo in
-	exec 7<>in
-	falco-route "$@" <in >out.stdout 2>out.stderr 3>&- 7>&- &
-	ROUTE_PID=$!
+	FIFO_OUT=out.stdout FIFO_ERR=out.stderr on_fifo 7 falco-route "$@"
+	ROUTE_PID=$FIFO_PID
 }
 
 # route_wait: the background router's exit status, in $status
 route_wait() {
 	status=0
 	wait "$ROUTE_PID" || status=$?
-	ROUTE_PID=
+	ROUTE_PID= FIFO_PID=
 }
 
 route_teardown() {

@@ -1,13 +1,32 @@
 /*
- * cond-eval: a test driver for common/cond.c and common/lists.c alone.
+ * cond-eval: a test driver for common/cond.c, common/format.c and
+ * common/lists.c alone.
  *
  *   cond-eval [-l RULES]... [-t THREADS] CONDITION FILE
+ *   cond-eval [-l RULES]... -c CASES
  *
  * Prints the lines of FILE that satisfy CONDITION; exit 0 if any did,
  * 1 if none, 2 on a bad condition or lists file. With -t, THREADS
  * threads evaluate one shared struct cond over every line at once, each
  * with its own struct alert, and must agree with the single-threaded
  * answers (exit 3 otherwise): cond_eval keeps no state in the tree.
+ *
+ * With -c, CASES is a table of verdicts taken from Falco's own tests,
+ * one a line, fields separated by tabs:
+ *   @alert JSON             the alert the following true/false and
+ *                           format lines are about
+ *   accept COND             the condition is valid (also with blanks
+ *                           around it and its blanks turned into
+ *                           newlines, then tabs, as libsinsp's tests do)
+ *   parses COND             it is valid as written
+ *   reject COND [MESSAGE]   it is an error (with that message)
+ *   true COND, false COND   its value for the alert
+ *   format FORMAT OUTPUT    what the format prints for the alert
+ *   rejectformat FORMAT     the format is an error
+ * A kind written ~kind is a deliberate difference: Falco's verdict is
+ * kind, falco-pipes gives the opposite (~format and ~rejectformat add
+ * falco-pipes' output after Falco's). Each line that does not hold is printed; the summary
+ * counts the cases; the status is 1 if any line did not hold.
  * Everything is freed at exit so leak checkers see only cond.c's own.
  */
 #include <err.h>
@@ -18,7 +37,9 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "buf.h"
 #include "cond.h"
+#include "format.h"
 #include "lists.h"
 #include "xalloc.h"
 
@@ -106,8 +127,195 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: cond-eval [-l rules] [-t threads] "
-	    "condition file\n");
+	    "condition file\n       cond-eval [-l rules] -c cases\n");
 	exit(2);
+}
+
+struct tally {
+	unsigned long cases, agree, deliberate, wrong;
+};
+
+/* 1 when text parses; the message of the error otherwise in *message */
+static int
+parses(const char *text, const struct lists *lists, char *message,
+    size_t size)
+{
+	struct cond_error error;
+	struct cond *c = cond_parse(text, lists, &error);
+
+	if (c == NULL) {
+		snprintf(message, size, "%s", error.message);
+		return 0;
+	}
+	cond_free(c);
+	return 1;
+}
+
+/* libsinsp's test_accept: as written, with blanks around, newlines, tabs */
+static int
+accepts(const char *text, const struct lists *lists, char *message,
+    size_t size)
+{
+	size_t len = strlen(text), i;
+	char *variant = xmalloc(len + 3);
+	int ok = parses(text, lists, message, size);
+
+	snprintf(variant, len + 3, " %s ", text);
+	ok = ok && parses(variant, lists, message, size);
+	for (i = 0; i < len + 2; i++)
+		if (variant[i] == ' ')
+			variant[i] = '\n';
+	ok = ok && parses(variant, lists, message, size);
+	for (i = 0; i < len + 2; i++)
+		if (variant[i] == '\n')
+			variant[i] = '\t';
+	ok = ok && parses(variant, lists, message, size);
+	free(variant);
+	return ok;
+}
+
+/* the value of a condition for the alert: 1, 0, or -1 if it is an error */
+static int
+value_of(const char *text, const struct lists *lists, struct alert *a,
+    char *message, size_t size)
+{
+	struct cond_error error;
+	struct cond *c = cond_parse(text, lists, &error);
+	int r;
+
+	if (c == NULL) {
+		snprintf(message, size, "%s", error.message);
+		return -1;
+	}
+	r = cond_eval(c, a);
+	cond_free(c);
+	return r;
+}
+
+/* one case line; 1 when it holds */
+static int
+case_run(char **field, int nfields, const struct lists *lists,
+    struct alert *a, int have_alert, char *got, size_t size)
+{
+	const char *kind = field[0] + (field[0][0] == '~');
+	int opposite = field[0][0] == '~', want, r;
+	char message[512] = "";
+
+	if (strcmp(kind, "parses") == 0) {
+		r = parses(field[1], lists, message, sizeof(message));
+		snprintf(got, size, "%s%s", r ? "accepted" : "rejected: ",
+		    r ? "" : message);
+		return r != opposite;
+	}
+	if (strcmp(kind, "accept") == 0 || strcmp(kind, "reject") == 0) {
+		want = strcmp(kind, "accept") == 0;
+		r = want && !opposite ? accepts(field[1], lists, message,
+		    sizeof(message)) : parses(field[1], lists, message,
+		    sizeof(message));
+		snprintf(got, size, "%s%s%s", r ? "accepted" : "rejected",
+		    r ? "" : ": ", r ? "" : message);
+		if (!r && want == 0 && !opposite && nfields > 2 &&
+		    strcmp(field[2], message) != 0)
+			return 0;
+		return (r == want) != opposite;
+	}
+	if (strcmp(kind, "true") == 0 || strcmp(kind, "false") == 0) {
+		if (!have_alert) {
+			snprintf(got, size, "no @alert before it");
+			return 0;
+		}
+		want = strcmp(kind, "true") == 0;
+		r = value_of(field[1], lists, a, message, sizeof(message));
+		snprintf(got, size, "%s%s", r < 0 ? "error: " : r ? "true" :
+		    "false", r < 0 ? message : "");
+		return r >= 0 && (r == want) != opposite;
+	}
+	if (strcmp(kind, "format") == 0 || strcmp(kind, "rejectformat") == 0) {
+		const char *error;
+		struct format *f = format_compile(field[1], &error);
+		struct buf out = BUF_INIT;
+		const char *expected = opposite && nfields > 3 ? field[3] :
+		    nfields > 2 ? field[2] : "";
+		int ok;
+
+		if (f == NULL) {
+			snprintf(got, size, "error: %s", error);
+			return (strcmp(kind, "rejectformat") == 0) != opposite;
+		}
+		format_render(f, a, &out);
+		snprintf(got, size, "\"%s\"", buf_str(&out));
+		/* ~rejectformat: Falco refuses, falco-pipes prints field 3 */
+		ok = strcmp(kind, "format") == 0 || nfields > 3 ?
+		    strcmp(buf_str(&out), expected) == 0 : opposite;
+		ok = ok && (strcmp(kind, "format") == 0 || opposite);
+		buf_free(&out);
+		format_free(f);
+		return ok;
+	}
+	snprintf(got, size, "unknown kind '%s'", field[0]);
+	return 0;
+}
+
+static int
+cases_run(const char *path, const struct lists *lists)
+{
+	FILE *f = fopen(path, "r");
+	struct tally t = { 0, 0, 0, 0 };
+	struct alert a;
+	char *line = NULL, *json = NULL, got[1024];
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int have_alert = 0;
+
+	if (f == NULL)
+		err(2, "%s", path);
+	alert_init(&a);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *field[5], *p = line;
+		int nfields = 0;
+
+		lineno++;
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (strncmp(line, "@alert\t", 7) == 0) {
+			const char *reason;
+
+			free(json);
+			json = xstrdup(line + 7);
+			if (alert_parse(&a, json, strlen(json), &reason) < 0)
+				errx(2, "%s:%zu: %s", path, lineno, reason);
+			have_alert = 1;
+			continue;
+		}
+		while (nfields < 5 && p != NULL) {
+			field[nfields++] = p;
+			p = strchr(p, '\t');
+			if (p != NULL)
+				*p++ = '\0';
+		}
+		if (nfields < 2)
+			errx(2, "%s:%zu: expected KIND<TAB>TEXT", path, lineno);
+		t.cases++;
+		if (!case_run(field, nfields, lists, &a, have_alert, got,
+		    sizeof(got))) {
+			t.wrong++;
+			printf("%s:%zu: %s %s: %s\n", path, lineno, field[0],
+			    field[1], got);
+		} else if (field[0][0] == '~') {
+			t.deliberate++;
+		} else {
+			t.agree++;
+		}
+	}
+	printf("%lu cases: %lu agree with Falco, %lu differ deliberately, "
+	    "%lu do not hold\n", t.cases, t.agree, t.deliberate, t.wrong);
+	free(line);
+	free(json);
+	alert_free(&a);
+	fclose(f);
+	return t.wrong > 0;
 }
 
 int
@@ -119,11 +327,15 @@ main(int argc, char *argv[])
 	struct cond *cond;
 	struct alert a;
 	char *problem;
+	const char *cases = NULL;
 	int ch, threads = 0, matched = 0, status;
 	size_t i;
 
-	while ((ch = getopt(argc, argv, "l:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:l:t:")) != -1) {
 		switch (ch) {
+		case 'c':
+			cases = optarg;
+			break;
 		case 'l':
 			if (lists_load(lists, optarg, &problem) < 0)
 				errx(2, "%s", problem);
@@ -136,6 +348,13 @@ main(int argc, char *argv[])
 		default:
 			usage();
 		}
+	}
+	if (cases != NULL) {
+		if (argc != optind)
+			usage();
+		status = cases_run(cases, lists);
+		lists_free(lists);
+		return status;
 	}
 	if (argc - optind != 2)
 		usage();

@@ -1,0 +1,140 @@
+/*
+ * regex.c: full-value regex matching with PCRE2 under bounded cost (see
+ * regex.h).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <err.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regex.h"
+#include "xalloc.h"
+
+struct regex {
+	pcre2_code *code;
+	pcre2_match_context *limits;
+	char *shown;		/* the pattern, shortened, for the warning */
+	int cut;		/* shown is shorter than the pattern */
+	atomic_int *warned;
+};
+
+/* Match data is per thread: one struct regex serves every thread. */
+static pthread_key_t match_data_key;
+static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
+
+static void
+match_data_free(void *data)
+{
+	pcre2_match_data_free(data);
+}
+
+static void
+match_data_key_create(void)
+{
+	if (pthread_key_create(&match_data_key, match_data_free) != 0)
+		errx(2, "cannot create a thread key");
+}
+
+static pcre2_match_data *
+match_data(void)
+{
+	pcre2_match_data *data;
+
+	pthread_once(&match_data_once, match_data_key_create);
+	data = pthread_getspecific(match_data_key);
+	if (data != NULL)
+		return data;
+	data = pcre2_match_data_create(1, NULL);
+	if (data == NULL || pthread_setspecific(match_data_key, data) != 0)
+		errx(2, "out of memory");
+	return data;
+}
+
+struct regex *
+regex_compile(const char *pattern, size_t len, char *error, size_t size)
+{
+	struct regex *re;
+	pcre2_code *code;
+	PCRE2_UCHAR message[256];
+	PCRE2_SIZE offset;
+	int code_error;
+
+	code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_ANCHORED |
+	    PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+	    &code_error, &offset, NULL);
+	if (code == NULL) {
+		pcre2_get_error_message(code_error, message, sizeof(message));
+		snprintf(error, size, "%s", (const char *)message);
+		return NULL;
+	}
+	/* without JIT (not built in, or no executable memory) it interprets */
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	re = xcalloc(1, sizeof(*re));
+	re->code = code;
+	re->limits = pcre2_match_context_create(NULL);
+	if (re->limits == NULL)
+		errx(2, "out of memory");
+	pcre2_set_match_limit(re->limits, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->limits, REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(re->limits, REGEX_HEAP_LIMIT_KIB);
+	re->shown = xstrndup(pattern, len > 64 ? 64 : len);
+	re->cut = len > 64;
+	re->warned = xcalloc(1, sizeof(*re->warned));
+	return re;
+}
+
+static const char *
+limit_name(int rc)
+{
+	switch (rc) {
+	case PCRE2_ERROR_MATCHLIMIT:
+		return "match limit";
+	case PCRE2_ERROR_DEPTHLIMIT:
+		return "depth limit";
+	case PCRE2_ERROR_HEAPLIMIT:
+		return "heap limit";
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return "stack limit";
+	case PCRE2_ERROR_NOMEMORY:
+		return "memory";
+	default:
+		return "an internal error";
+	}
+}
+
+int
+regex_match(const struct regex *re, const char *s, size_t len)
+{
+	int rc;
+
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, match_data(),
+	    re->limits);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (atomic_exchange(re->warned, 1) == 0)
+		warnx("regex '%s%s': gave up on a value of %zu bytes (%s "
+		    "reached), so it does not match; later ones are not reported",
+		    re->shown, re->cut ? "..." : "", len,
+		    limit_name(rc));
+	return 0;
+}
+
+void
+regex_free(struct regex *re)
+{
+	if (re == NULL)
+		return;
+	pcre2_code_free(re->code);
+	pcre2_match_context_free(re->limits);
+	free(re->shown);
+	free(re->warned);
+	free(re);
+}
