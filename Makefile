@@ -17,6 +17,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BATS ?= bats
 BATS_FLAGS ?=
+TESTS ?= tests
 
 # The version comes from one place: the nearest git tag vX.Y.Z (as git
 # describe says it, so a build past the tag says how far past), else the
@@ -28,7 +29,7 @@ ifeq ($(VERSION),)
 VERSION := $(shell sed -n 's/^\#define FALCO_PIPES_VERSION "\(.*\)"$$/\1/p' common/version.h 2>/dev/null)
 endif
 
-PKGS = libcjson libcurl yaml-0.1 libmicrohttpd gnutls zlib libpcre2-8
+PKGS = libcjson libcurl yaml-0.1 libmicrohttpd gnutls zlib libpcre2-8 libseccomp
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 FP_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon $(WARNINGS) \
@@ -65,12 +66,12 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # units, the logrotate snippet and the YAML of examples/ (nodejs runs the
 # Kubernetes schema check that deps-npm installs).
 DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libpcre2-dev bats bats-assert bats-support \
+	libyaml-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libpcre2-dev libseccomp-dev bats bats-assert bats-support \
 	python3 openssl jq mandoc ca-certificates time curl \
 	zsh fish bash-completion strace valgrind git \
 	prometheus prometheus-pushgateway \
 	dpkg-dev debhelper fakeroot lintian systemd man-db logrotate \
-	python3-yaml nodejs
+	python3-yaml nodejs clang libclang-rt-14-dev
 
 all: $(BINARIES) $(TEST_TOOLS)
 
@@ -165,11 +166,84 @@ dist:
 	rm -rf $(BUILD)/dist
 	@echo $(DISTDIR)/$(DIST).tar.gz
 
+# libFuzzer harnesses: tests/fuzz/TARGET.c, built by clang with ASan and
+# UBSan into build/fuzz/TARGET. "make fuzz" runs each for FUZZ_SECONDS,
+# "make fuzz-regress" replays the committed inputs once, "make fuzz-ci"
+# does both briefly; all print TAP (tests/fuzz/run.sh). A harness that tests a program's own file names
+# it in FUZZ_EXTRA_TARGET.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = build/fuzz
+FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/*.c)))
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon -Itests/fuzz/support \
+	$(WARNINGS) -g -O1 $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
+FUZZ_SUPPORT_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
+FUZZ_EXTRA_kubeconfig = cmd/falco-netpol/kubeconfig.c
+# the kubeconfig loader exits on bad input; its harness closes what it left open
+FUZZ_LDFLAGS_kubeconfig = -Wl,--wrap=fopen,--wrap=fclose
+
+$(FUZZ_BUILD)/.deps-ok:
+	@{ $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && \
+		command -v $(FUZZ_CC) >/dev/null; } || $(MAKE) --no-print-directory deps
+	@mkdir -p $(@D) && touch $@
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(FUZZ_BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libcommon.a: $(patsubst common/%.c,$(FUZZ_BUILD)/obj/common/%.o,$(wildcard common/*.c))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+define fuzz_rules
+$(FUZZ_BUILD)/obj/tests/fuzz/$(1).o: FUZZ_CFLAGS += $(addprefix -I,$(dir $(FUZZ_EXTRA_$(1))))
+$(FUZZ_BUILD)/$(1): $(FUZZ_BUILD)/obj/tests/fuzz/$(1).o \
+    $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_EXTRA_$(1))) \
+    $(FUZZ_SUPPORT_OBJS) $(FUZZ_BUILD)/libcommon.a
+	$$(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer $$(FUZZ_LDFLAGS_$(1)) \
+		-o $$@ $$^ $$(PKG_LIBS) -pthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(t))))
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-regress: fuzz-build
+	@sh tests/fuzz/run.sh regress 0 $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# what .ci/run does: replay, then fuzz each target briefly
+FUZZ_CI_SECONDS ?= 10
+fuzz-ci: fuzz-build
+	@sh tests/fuzz/run.sh ci $(FUZZ_CI_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 # The tests and the demo need more than the build does (bats, python3,
 # openssl, jq ...): make sure of all of it first; it costs a dpkg query.
+# VALGRIND=1: every program and test tool the tests run goes through
+# valgrind memcheck (tests/valgrind/); errors and definite leaks fail.
+VALGRIND_DIR = $(BUILD)/valgrind
+
 check: deps
 	@$(MAKE) --no-print-directory -s all
-	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) tests
+ifeq ($(VALGRIND),1)
+ifeq ($(SANITIZE),1)
+	$(error VALGRIND=1 and SANITIZE=1 do not go together)
+endif
+	@sh tests/valgrind/wrap.sh $(abspath $(BUILD)) $(abspath $(VALGRIND_DIR))
+	FALCO_PIPES_BUILD=$(abspath $(BUILD)) \
+	FALCO_PIPES_WRAPPERS=$(abspath $(VALGRIND_DIR)) \
+		$(BATS) $(BATS_FLAGS) $(TESTS); \
+	status=$$?; sh tests/valgrind/report.sh $(VALGRIND_DIR) || status=1; \
+	exit $$status
+else
+	FALCO_PIPES_BUILD=$(abspath $(BUILD)) $(BATS) $(BATS_FLAGS) $(TESTS)
+endif
 
 demo: deps
 	@$(MAKE) --no-print-directory -s all
@@ -223,4 +297,5 @@ clean:
 
 FORCE:
 
-.PHONY: all deps deps-deb deps-npm check demo bench lint-man install uninstall clean version dist FORCE
+.PHONY: all deps deps-deb deps-npm check demo bench lint-man install uninstall clean version dist FORCE \
+	fuzz fuzz-build fuzz-ci fuzz-regress

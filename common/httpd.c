@@ -230,7 +230,7 @@ write_port_file(const char *path, const struct httpd *h)
 	buf_free(&tmp);
 }
 
-static void
+__attribute__((format(printf, 2, 0))) static void
 log_mhd(void *ctx, const char *fmt, va_list ap)
 {
 	struct httpd *h = ctx;

@@ -151,34 +151,6 @@ lists_find(const struct lists *l, const char *name, size_t name_len,
 	return (const char *const *)found->expanded.item;
 }
 
-/* Falco's order: each list sees the lists defined before it, complete */
-static void
-lists_expand(struct lists *l)
-{
-	size_t i, j, k;
-
-	for (i = 0; i < l->n; i++) {
-		struct list *list = &l->all[i];
-
-		items_clear(&list->expanded);
-		for (j = 0; j < list->written.n; j++) {
-			const char *item = list->written.item[j];
-			const struct list *earlier =
-			    list_lookup(l, item, strlen(item));
-
-			if (earlier == NULL || earlier >= list) {
-				items_add_one(&list->expanded, item,
-				    strlen(item));
-				continue;
-			}
-			for (k = 0; k < earlier->expanded.n; k++)
-				items_add_one(&list->expanded,
-				    earlier->expanded.item[k],
-				    strlen(earlier->expanded.item[k]));
-		}
-	}
-}
-
 static int __attribute__((format(printf, 3, 4)))
 load_error(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 {
@@ -196,6 +168,45 @@ load_error(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 		*ld->error = NULL;
 	}
 	return -1;
+}
+
+/*
+ * Falco's order: each list sees the lists defined before it, complete.
+ * A list naming an earlier one twice doubles it, so a few hundred bytes
+ * of rules could otherwise ask for billions of items: LISTS_MAX_ITEMS.
+ */
+static int
+lists_expand(struct lists *l, struct loader *ld)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < l->n; i++) {
+		struct list *list = &l->all[i];
+
+		items_clear(&list->expanded);
+		for (j = 0; j < list->written.n; j++) {
+			const char *item = list->written.item[j];
+			const struct list *earlier =
+			    list_lookup(l, item, strlen(item));
+			size_t adds = earlier == NULL || earlier >= list ? 1 :
+			    earlier->expanded.n;
+
+			if (adds > LISTS_MAX_ITEMS - list->expanded.n)
+				return load_error(ld, NULL, "list '%s': more "
+				    "than %d items once lists in it are "
+				    "expanded", list->name, LISTS_MAX_ITEMS);
+			if (earlier == NULL || earlier >= list) {
+				items_add_one(&list->expanded, item,
+				    strlen(item));
+				continue;
+			}
+			for (k = 0; k < earlier->expanded.n; k++)
+				items_add_one(&list->expanded,
+				    earlier->expanded.item[k],
+				    strlen(earlier->expanded.item[k]));
+		}
+	}
+	return 0;
 }
 
 static int
@@ -455,6 +466,7 @@ lists_load(struct lists *l, const char *path, char **error)
 	}
 	yaml_parser_delete(&parser);
 	fclose(f);
-	lists_expand(l);
+	if (rc == 0 && lists_expand(l, &ld) < 0)
+		rc = -1;
 	return rc;
 }

@@ -14,6 +14,9 @@
 
 struct lists;
 
+/* a list holds at most this many items once the lists it names expand */
+#define LISTS_MAX_ITEMS 100000
+
 struct lists *lists_new(void);
 /* 0, or -1 with a message "FILE:LINE: reason" in *error (caller frees) */
 int lists_load(struct lists *l, const char *path, char **error);

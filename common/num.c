@@ -8,7 +8,7 @@
 #include "exitcode.h"
 #include "num.h"
 
-static void
+static _Noreturn void
 reject(const char *what, const char *text, const char *why)
 {
 	errx(EXIT_USAGE, "%s: '%s': %s", what, text, why);

@@ -41,6 +41,8 @@ struct reader {
 	int failed_files;
 	void (*on_wait)(void *);
 	void *on_wait_ctx;
+	void (*on_last_open)(void *);
+	void *on_last_open_ctx;
 };
 
 size_t
@@ -68,6 +70,13 @@ reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx)
 {
 	r->on_wait = hook;
 	r->on_wait_ctx = ctx;
+}
+
+void
+reader_on_last_open(struct reader *r, void (*hook)(void *), void *ctx)
+{
+	r->on_last_open = hook;
+	r->on_last_open_ctx = ctx;
 }
 
 void
@@ -112,6 +121,20 @@ reader_failed_files(const struct reader *r)
 	return r->failed_files;
 }
 
+/* after each open: the on_last_open hook, once, after the last one */
+static void
+opened(struct reader *r)
+{
+	void (*hook)(void *) = r->on_last_open;
+	int saved = errno;	/* a failed open is reported after the hook */
+
+	if (hook == NULL || r->next_file < r->nfiles)
+		return;
+	r->on_last_open = NULL;
+	hook(r->on_last_open_ctx);
+	errno = saved;
+}
+
 /* open the next input; 0 when there is none left */
 static int
 open_next(struct reader *r)
@@ -138,6 +161,7 @@ open_next(struct reader *r)
 			r->fd = open(path, O_RDONLY | O_CLOEXEC);
 			r->name = path;
 		}
+		opened(r);
 		if (r->fd >= 0) {
 			struct stat st;
 

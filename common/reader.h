@@ -32,6 +32,12 @@ struct reader *reader_open(char *const *files, int nfiles, size_t max_line);
 void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
 /* the usual hook, with the reader as ctx: out_flush_if_idle(reader_fd) */
 void reader_flush_output(void *reader);
+/*
+ * hook called once, when the last input has been opened (or found
+ * unreadable), before it is read: where a program gives up opening
+ * files (sandbox.h) without keeping a later operand from being read
+ */
+void reader_on_last_open(struct reader *r, void (*hook)(void *), void *ctx);
 /* no warnings for long lines or unreadable files (they are still counted) */
 void reader_set_quiet(struct reader *r, int quiet);
 /*

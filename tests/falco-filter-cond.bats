@@ -539,6 +539,11 @@ syntax_error() {
 	stderr_is "falco-filter: $RULES/nested-item.yaml:4: list 'website_ips': items must be strings"
 }
 
+@test "a list that would hold more than 100000 items once the lists it names expand is an error" {
+	run -2 --separate-stderr falco-filter -l "$RULES/doubling.yaml" 'proc.name in (l16)' "$LISTED"
+	stderr_is "falco-filter: $RULES/doubling.yaml: list 'l16': more than 100000 items once lists in it are expanded"
+}
+
 @test "a missing rules file is an error" {
 	run -2 --separate-stderr falco-filter -l "$RULES/absent.yaml" 'rule exists' "$LISTED"
 	stderr_is "falco-filter: $RULES/absent.yaml: No such file or directory"

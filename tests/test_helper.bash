@@ -5,6 +5,8 @@ bats_load_library bats-assert
 
 BUILD=${FALCO_PIPES_BUILD:-$BATS_TEST_DIRNAME/../build}
 PATH="$BUILD:$BUILD/tests:$BATS_TEST_DIRNAME/lib:$PATH"
+# make check VALGRIND=1: wrappers that run each program under valgrind
+[ -z "${FALCO_PIPES_WRAPPERS:-}" ] || PATH="$FALCO_PIPES_WRAPPERS:$PATH"
 FIXTURES=$BATS_TEST_DIRNAME/fixtures
 # The 16 real Falco alerts (provenance: fixtures/samples.SOURCES.txt).
 SAMPLES=$FIXTURES/samples.ndjson

@@ -18,6 +18,7 @@
 #include "opts.h"
 #include "out.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "throttle.h"
@@ -29,7 +30,8 @@ enum {
 	OPT_THROTTLE,
 	OPT_THROTTLE_KEYS,
 	OPT_STRICT,
-	OPT_CHECK
+	OPT_CHECK,
+	OPT_NO_SANDBOX
 };
 
 static const char synopsis[] =
@@ -70,6 +72,8 @@ static const struct opt_spec options[] = {
 	    "check the condition and exit 0 or 2; read no input" },
 	{ "json-fields", OPT_JSON_FIELDS, required_argument, "LIST",
 	    "print a JSON object of those comma-separated fields" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	    "do not confine the loop with seccomp (for debugging)" },
 	{ "strict", OPT_STRICT, no_argument, NULL,
 	    "a bad line is fatal (exit 2)" },
 	{ "throttle", OPT_THROTTLE, required_argument, "FIELDS:DURATION",
@@ -91,7 +95,7 @@ struct config {
 	struct strings rules, tags, json_fields;
 	struct strings throttle_fields;
 	const char *output;
-	int invert, count, quiet, no_messages, strict, check;
+	int invert, count, quiet, no_messages, strict, check, no_sandbox;
 	unsigned long long max_count;	/* 0: no limit */
 	double throttle_seconds;
 	size_t throttle_keys;
@@ -191,6 +195,9 @@ parse_option(void *ctx, int key, const char *arg)
 		break;
 	case OPT_JSON_FIELDS:
 		strings_split(&c->json_fields, arg, "--json-fields");
+		break;
+	case OPT_NO_SANDBOX:
+		c->no_sandbox = 1;
 		break;
 	case OPT_STRICT:
 		c->strict = 1;
@@ -402,6 +409,19 @@ run(struct filter *f, struct reader *r)
 	}
 }
 
+/*
+ * Once the inputs are open, a filter only reads, computes and writes;
+ * with --follow it also reopens a rotated file by its name.
+ */
+static void
+enter_sandbox(void *config)
+{
+	const struct config *c = config;
+
+	sandbox_enter_or_exit(c->select.follow ? SANDBOX_FOLLOW :
+	    SANDBOX_FILTER);
+}
+
 static void
 strings_free(struct strings *s, int owned)
 {
@@ -455,6 +475,8 @@ main(int argc, char **argv)
 	reader_set_quiet(r, c.no_messages);
 	reader_set_strict(r, c.strict);
 	reader_on_wait(r, reader_flush_output, r);
+	if (!c.no_sandbox)
+		reader_on_last_open(r, enter_sandbox, &c);
 	run(&f, r);
 
 	f.bad_lines += reader_long_lines(r);

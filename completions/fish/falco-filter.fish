@@ -56,6 +56,7 @@ complete -c falco-filter -l check -d 'Check the condition and exit 0 or 2; read 
 complete -c falco-filter -l json-fields -x -a '(__falco_filter_field_list)' -d 'Print a JSON object of those fields'
 complete -c falco-filter -l follow -d 'At the end of a FIFO or file wait for more, as tail -F'
 complete -c falco-filter -l max-line-bytes -x -d 'Skip longer lines with a warning (bytes, K, M, G)'
+complete -c falco-filter -l no-sandbox -d 'Do not confine the loop with seccomp (for debugging)'
 complete -c falco-filter -l strict -d 'A bad line is fatal (exit 2)'
 complete -c falco-filter -l throttle -x -a '(__falco_filter_field_list)' -d 'One alert per value of FIELDS:DURATION'
 complete -c falco-filter -l throttle-keys -x -d 'Remember at most N throttle keys'

@@ -1,0 +1,67 @@
+/*
+ * format: the %field formatter (common/format.c). The input is a format
+ * (up to its first NUL), rendered with each fixed alert of fuzz.h; what
+ * follows a NUL, if anything, is an alert line rendered too. A format
+ * without '%' renders as itself; "%%" as one '%'.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "format.h"
+#include "fuzz.h"
+
+static struct alert alerts[32];
+static size_t nalerts;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *reason;
+
+	(void)argc, (void)argv;
+	for (nalerts = 0; fuzz_alerts[nalerts] != NULL; nalerts++) {
+		alert_init(&alerts[nalerts]);
+		if (alert_parse(&alerts[nalerts], fuzz_alerts[nalerts],
+		    strlen(fuzz_alerts[nalerts]), &reason) < 0)
+			abort();
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *spec = fuzz_cstring(data, size);
+	const uint8_t *nul = memchr(data, '\0', size);
+	struct buf out = BUF_INIT;
+	struct format *f;
+	const char *error;
+	struct alert a;
+
+	if ((f = format_compile(spec, &error)) == NULL) {
+		FUZZ_ASSERT(error != NULL && *error != '\0');
+		FUZZ_ASSERT(strchr(spec, '%') != NULL);
+		free(spec);
+		return 0;
+	}
+	FUZZ_ASSERT(error == NULL);
+	for (size_t i = 0; i < nalerts; i++) {
+		buf_reset(&out);
+		format_render(f, &alerts[i], &out);
+		if (strchr(spec, '%') == NULL)
+			FUZZ_ASSERT(strcmp(buf_str(&out), spec) == 0);
+	}
+	alert_init(&a);
+	if (nul != NULL && alert_parse(&a, (const char *)nul + 1,
+	    size - (size_t)(nul - data) - 1, &error) == 0) {
+		buf_reset(&out);
+		format_render(f, &a, &out);
+	}
+	alert_free(&a);
+	format_free(f);
+	buf_free(&out);
+	free(spec);
+	return 0;
+}

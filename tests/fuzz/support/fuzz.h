@@ -1,0 +1,39 @@
+/*
+ * fuzz.h: what the libFuzzer harnesses of tests/fuzz/ share. Each
+ * harness is one file, tests/fuzz/TARGET.c, linked with the files of
+ * support/, common/ and whatever program file it tests (the Makefile's
+ * FUZZ_EXTRA_TARGET); "make fuzz" and "make fuzz-regress" run them
+ * through tests/fuzz/run.sh, with TARGET.dict when there is one.
+ */
+#ifndef FP_FUZZ_H
+#define FP_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * Alerts every harness that needs a fixed set evaluates against: each
+ * field type, nulls, escapes, arrays, numbers past 2^53 (from
+ * tests/fixtures/cond/alerts.ndjson and tests/fixtures/samples.ndjson).
+ */
+extern const char *const fuzz_alerts[];
+
+/* the input as a C string (a NUL in it ends the string there); free it */
+char *fuzz_cstring(const uint8_t *data, size_t size);
+
+/*
+ * A file named name in a directory of this process's own, created on
+ * first use and removed at exit; fuzz_file_write replaces its content.
+ */
+const char *fuzz_file(const char *name);
+void fuzz_file_write(const char *path, const uint8_t *data, size_t size);
+
+/* abort with a message: a broken property is a finding like a crash */
+#define FUZZ_ASSERT(cond) \
+	((cond) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #cond))
+_Noreturn void fuzz_fail(const char *file, int line, const char *what);
+
+#endif
