@@ -502,25 +502,36 @@ present(struct json_value v)
 	return v;
 }
 
+/*
+ * Set s to scan the item of an object or array that starts at byte pos
+ * of its text (0: the first), past the comma before it: 0 when there is
+ * none left.
+ */
+static int
+scan_next_item(const struct json_value *container, size_t pos,
+    struct scan *s)
+{
+	s->alert = NULL;
+	s->start = container->raw;
+	s->end = container->raw + container->raw_len - 1;	/* the } or ] */
+	s->p = container->raw + (pos == 0 ? 1 : pos);
+	s->error = NULL;
+	s->depth = 0;
+	skip_space(s);
+	if (s->p < s->end && *s->p == ',')
+		s->p++;
+	skip_space(s);
+	return s->p < s->end;
+}
+
 int
 json_object_next(const struct json_value *object, size_t *pos,
     struct json_member *member)
 {
 	struct scan s;
 
-	if (object->type != JSON_OBJECT)
-		return 0;
-	s.alert = NULL;
-	s.start = object->raw;
-	s.end = object->raw + object->raw_len - 1;	/* before '}' */
-	s.p = object->raw + (*pos == 0 ? 1 : *pos);
-	s.error = NULL;
-	s.depth = 0;
-	skip_space(&s);
-	if (s.p < s.end && *s.p == ',')
-		s.p++;
-	skip_space(&s);
-	if (s.p >= s.end || scan_string(&s, &member->key) < 0)
+	if (object->type != JSON_OBJECT || !scan_next_item(object, *pos, &s) ||
+	    scan_string(&s, &member->key) < 0)
 		return 0;
 	skip_space(&s);
 	if (s.p >= s.end || *s.p != ':')
@@ -711,19 +722,7 @@ json_array_next(const struct json_value *array, size_t *pos,
 {
 	struct scan s;
 
-	if (array->type != JSON_ARRAY)
-		return 0;
-	s.alert = NULL;
-	s.start = array->raw;
-	s.end = array->raw + array->raw_len - 1;	/* before ']' */
-	s.p = array->raw + (*pos == 0 ? 1 : *pos);
-	s.error = NULL;
-	s.depth = 0;
-	skip_space(&s);
-	if (s.p < s.end && *s.p == ',')
-		s.p++;
-	skip_space(&s);
-	if (s.p >= s.end)
+	if (array->type != JSON_ARRAY || !scan_next_item(array, *pos, &s))
 		return 0;
 	if (scan_value(&s, elem) < 0)
 		return 0;
