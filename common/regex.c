@@ -1,5 +1,5 @@
 /*
- * regex.c: full-value regex matching with PCRE2 under bounded cost (see
+ * regex.c: regex matching with PCRE2 under bounded cost (see
  * regex.h).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,9 @@ match_data(void)
 	return data;
 }
 
-struct regex *
-regex_compile(const char *pattern, size_t len, char *error, size_t size)
+static struct regex *
+compile(const char *pattern, size_t len, uint32_t anchors, char *error,
+    size_t size)
 {
 	struct regex *re;
 	pcre2_code *code;
@@ -65,12 +67,12 @@ regex_compile(const char *pattern, size_t len, char *error, size_t size)
 	PCRE2_SIZE offset;
 	int code_error;
 
-	code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_ANCHORED |
-	    PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-	    &code_error, &offset, NULL);
+	code = pcre2_compile((PCRE2_SPTR)pattern, len, anchors | PCRE2_UTF |
+	    PCRE2_MATCH_INVALID_UTF, &code_error, &offset, NULL);
 	if (code == NULL) {
 		pcre2_get_error_message(code_error, message, sizeof(message));
-		snprintf(error, size, "%s", (const char *)message);
+		snprintf(error, size, "%s at offset %zu",
+		    (const char *)message, (size_t)offset);
 		return NULL;
 	}
 	/* without JIT (not built in, or no executable memory) it interprets */
@@ -87,6 +89,20 @@ regex_compile(const char *pattern, size_t len, char *error, size_t size)
 	re->cut = len > 64;
 	re->warned = xcalloc(1, sizeof(*re->warned));
 	return re;
+}
+
+struct regex *
+regex_compile(const char *pattern, size_t len, char *error, size_t size)
+{
+	return compile(pattern, len, PCRE2_ANCHORED | PCRE2_ENDANCHORED,
+	    error, size);
+}
+
+struct regex *
+regex_compile_search(const char *pattern, size_t len, char *error,
+    size_t size)
+{
+	return compile(pattern, len, 0, error, size);
 }
 
 static const char *

@@ -11,7 +11,8 @@
  * error. Compiling is bounded by PCRE2 itself: a regex whose compiled
  * form would pass its size limit is refused.
  *
- * The whole value must match (RE2's full match, as Falco uses it);
+ * Unless compiled to search, the whole value must match (RE2's full
+ * match, as Falco uses it);
  * values are UTF-8, and bytes that are not valid UTF-8 match nothing.
  */
 #ifndef FP_REGEX_H
@@ -28,7 +29,13 @@ struct regex;
 /* NULL with the reason (lowercase) in error on a bad pattern */
 struct regex *regex_compile(const char *pattern, size_t len, char *error,
     size_t size);
-/* 1 when the whole value matches, 0 when not or when a limit was hit */
+/*
+ * The same, for a regex that may match anywhere in the value, as grep
+ * searches (falco-webhook's --fail-body in an answer).
+ */
+struct regex *regex_compile_search(const char *pattern, size_t len,
+    char *error, size_t size);
+/* 1 when the value matches, 0 when not or when a limit was hit */
 int regex_match(const struct regex *re, const char *s, size_t len);
 void regex_free(struct regex *re);
 

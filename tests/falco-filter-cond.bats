@@ -206,7 +206,7 @@ syntax_error() {
 }
 
 @test "a bad regex is a syntax error at its column" {
-	syntax_error 'proc.name regex "a("' 17 'invalid regex: missing closing parenthesis'
+	syntax_error 'proc.name regex "a("' 17 'invalid regex: missing closing parenthesis at offset 2'
 }
 
 @test "exists is true for a present field only, not a null one" {

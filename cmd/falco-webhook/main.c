@@ -9,10 +9,7 @@
  * --json in shape.c), how several are framed in one request, and which
  * answers mean delivered.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <err.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +23,13 @@
 #include "opts.h"
 #include "out.h"
 #include "reader.h"
+#include "regex.h"
 #include "relay.h"
 #include "select.h"
 #include "shape.h"
 #include "signals.h"
 #include "target.h"
 #include "xalloc.h"
-
-/* a --fail-body regex reads a body of at most 1 MiB (http.h): bounded */
-#define FAIL_BODY_MATCH_LIMIT 10000000
 
 static const char synopsis[] =
     "falco-webhook [-nqV] [-l FILE] [-p PRIORITY] [-u URL] [-w CONDITION]\n"
@@ -104,9 +99,7 @@ struct webhook {
 	int frame_given;
 	const char *before;
 	const char *fail_body_text;
-	pcre2_code *fail_body;
-	pcre2_match_data *fail_match;
-	pcre2_match_context *fail_context;
+	struct regex *fail_body;
 	int dry_run;
 	int quiet;
 	struct batch batch;
@@ -121,23 +114,12 @@ struct webhook {
 static void
 compile_fail_body(struct webhook *w, const char *text)
 {
-	PCRE2_UCHAR message[256];
-	PCRE2_SIZE offset;
-	int code;
+	char problem[300];
 
-	w->fail_body = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED,
-	    0, &code, &offset, NULL);
-	if (w->fail_body == NULL) {
-		pcre2_get_error_message(code, message, sizeof(message));
-		errx(EXIT_USAGE, "--fail-body: '%s': %s at offset %zu", text,
-		    (char *)message, (size_t)offset);
-	}
-	w->fail_match = pcre2_match_data_create_from_pattern(w->fail_body,
-	    NULL);
-	w->fail_context = pcre2_match_context_create(NULL);
-	if (w->fail_match == NULL || w->fail_context == NULL)
-		errx(EXIT_USAGE, "--fail-body: out of memory");
-	pcre2_set_match_limit(w->fail_context, FAIL_BODY_MATCH_LIMIT);
+	w->fail_body = regex_compile_search(text, strlen(text), problem,
+	    sizeof(problem));
+	if (w->fail_body == NULL)
+		errx(EXIT_USAGE, "--fail-body: '%s': %s", text, problem);
 	w->fail_body_text = text;
 }
 
@@ -313,14 +295,10 @@ webhook_due(void *ctx, int ending)
 static int
 fail_body_matches(struct webhook *w, const struct http_response *resp)
 {
-	int rc;
-
 	if (w->fail_body == NULL || resp->body == NULL)
 		return 0;
-	rc = pcre2_match(w->fail_body, (PCRE2_SPTR)resp->body,
-	    resp->body_len, 0, 0, w->fail_match, w->fail_context);
 	/* a body too costly to search is taken at its word: no failure */
-	return rc >= 0;
+	return regex_match(w->fail_body, resp->body, resp->body_len);
 }
 
 /*
@@ -414,9 +392,7 @@ main(int argc, char **argv)
 	buf_free(&w.body);
 	buf_free(&w.record);
 	buf_free(&w.request);
-	pcre2_match_data_free(w.fail_match);
-	pcre2_match_context_free(w.fail_context);
-	pcre2_code_free(w.fail_body);
+	regex_free(w.fail_body);
 	select_free(&w.select);
 	target_free(&w.target);
 	out_finish();
