@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "exitcode.h"
+#include "num.h"
 #include "out.h"
 #include "queue.h"
 #include "relay.h"
@@ -38,6 +39,44 @@ struct relay {
 	_Atomic double deadline;	/* when the drain ends; 0: not yet known */
 	atomic_int pipe_broken;
 };
+
+void
+relay_options_init(struct relay_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->drain_timeout = 30;
+	o->queue_size = 10000;
+	o->queue_bytes = 16 << 20;
+	o->max_spool = (size_t)1 << 30;
+}
+
+int
+relay_option(struct relay_options *o, int key, const char *arg)
+{
+	switch (key) {
+	case OPT_DEAD_LETTER:
+		o->dead_letter = arg;
+		return 1;
+	case OPT_DRAIN_TIMEOUT:
+		o->drain_timeout = duration_parse(arg, 0, 86400,
+		    "--drain-timeout");
+		return 1;
+	case OPT_QUEUE_SIZE:
+		o->queue_size = (size_t)num_parse(arg, 1, 10000000,
+		    "--queue-size");
+		return 1;
+	case OPT_QUEUE_BYTES:
+		o->queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
+		    "--queue-bytes");
+		return 1;
+	case OPT_MAX_SPOOL:
+		o->max_spool = size_parse(arg, 0, (size_t)1 << 50,
+		    "--max-spool");
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 struct relay *
 relay_new(const struct relay_options *options, const struct relay_ops *ops,

@@ -20,11 +20,14 @@
  * that the reader waits: back-pressure, never loss.
  *
  * A program supplies only what is its own, in struct relay_ops; every
- * op runs on the sender thread.
+ * op runs on the sender thread. It puts RELAY_OPTIONS in its option
+ * table, sets the defaults with relay_options_init and hands every
+ * option to relay_option.
  */
 #ifndef FP_RELAY_H
 #define FP_RELAY_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "alert.h"
@@ -69,6 +72,32 @@ struct relay_options {
 	double drain_timeout;		/* --drain-timeout, from the end of input */
 	const char *dead_letter;	/* --dead-letter, NULL: state directory */
 };
+
+/* option keys of the long-only options every relay takes */
+enum {
+	OPT_DEAD_LETTER = 0x7d00,
+	OPT_DRAIN_TIMEOUT,
+	OPT_QUEUE_SIZE,
+	OPT_QUEUE_BYTES,
+	OPT_MAX_SPOOL
+};
+
+#define RELAY_OPTIONS \
+	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE", \
+	    "keep undelivered alerts in FILE (default: state directory)" }, \
+	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION", \
+	    "time to deliver what is queued at the end (default 30s)" }, \
+	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N", \
+	    "alerts waiting in memory to be sent (default 10000)" }, \
+	{ "queue-bytes", OPT_QUEUE_BYTES, required_argument, "SIZE", \
+	    "bytes of alerts waiting in memory (default 16M)" }, \
+	{ "max-spool", OPT_MAX_SPOOL, required_argument, "SIZE", \
+	    "bytes of waiting alerts kept on disk past that (default 1G)" }
+
+/* the defaults the help above states, nothing selected */
+void relay_options_init(struct relay_options *o);
+/* 1 when key is one of RELAY_OPTIONS (then it is taken), else 0 */
+int relay_option(struct relay_options *o, int key, const char *arg);
 
 struct relay *relay_new(const struct relay_options *options,
     const struct relay_ops *ops, void *ctx);

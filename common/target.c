@@ -20,10 +20,7 @@ target_init(struct target *t, const struct target_defaults *d)
 	t->timeout = 10;
 	t->retries = d->retries;
 	t->backoff_max = d->backoff_max;
-	t->relay.drain_timeout = 30;
-	t->relay.queue_size = 10000;
-	t->relay.queue_bytes = 16 << 20;
-	t->relay.max_spool = (size_t)1 << 30;
+	relay_options_init(&t->relay);
 	t->batch_bytes = d->batch_bytes;
 	t->batch_wait = d->batch_wait;
 }
@@ -227,6 +224,8 @@ batch_size_option(const char *arg)
 int
 target_option(struct target *t, int key, const char *arg)
 {
+	if (relay_option(&t->relay, key, arg))
+		return 1;
 	switch (key) {
 	case 'u':
 		check_one_url(t, "-u");
@@ -268,25 +267,6 @@ target_option(struct target *t, int key, const char *arg)
 		return 1;
 	case OPT_RETRIES:
 		t->retries = (int)num_parse(arg, 0, 1000, "--retries");
-		return 1;
-	case OPT_DEAD_LETTER:
-		t->relay.dead_letter = arg;
-		return 1;
-	case OPT_DRAIN_TIMEOUT:
-		t->relay.drain_timeout = duration_parse(arg, 0, 86400,
-		    "--drain-timeout");
-		return 1;
-	case OPT_QUEUE_SIZE:
-		t->relay.queue_size = (size_t)num_parse(arg, 1, 10000000,
-		    "--queue-size");
-		return 1;
-	case OPT_QUEUE_BYTES:
-		t->relay.queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
-		    "--queue-bytes");
-		return 1;
-	case OPT_MAX_SPOOL:
-		t->relay.max_spool = size_parse(arg, 0, (size_t)1 << 50,
-		    "--max-spool");
 		return 1;
 	case OPT_BATCH_BYTES:
 		t->batch_bytes = batch_size_option(arg);

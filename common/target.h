@@ -45,11 +45,6 @@ enum {
 	OPT_GZIP,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
-	OPT_DEAD_LETTER,
-	OPT_DRAIN_TIMEOUT,
-	OPT_QUEUE_SIZE,
-	OPT_QUEUE_BYTES,
-	OPT_MAX_SPOOL,
 	OPT_BATCH_BYTES,
 	OPT_BATCH_WAIT,
 	OPT_RATE
@@ -83,16 +78,7 @@ enum {
 	    "time allowed for one request (default 10s)" }, \
 	{ "retries", OPT_RETRIES, required_argument, "N", \
 	    "retries after the first try (default " RETRIES ")" }, \
-	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE", \
-	    "keep undelivered alerts in FILE (default: state directory)" }, \
-	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION", \
-	    "time to deliver what is queued at the end (default 30s)" }, \
-	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N", \
-	    "alerts waiting in memory to be sent (default 10000)" }, \
-	{ "queue-bytes", OPT_QUEUE_BYTES, required_argument, "SIZE", \
-	    "bytes of alerts waiting in memory (default 16M)" }, \
-	{ "max-spool", OPT_MAX_SPOOL, required_argument, "SIZE", \
-	    "bytes of waiting alerts kept on disk past that (default 1G)" }
+	RELAY_OPTIONS
 
 /* BYTES and WAIT: the defaults, as strings ("1M", "1s") */
 #define TARGET_BATCH_OPTIONS(BYTES, WAIT) \

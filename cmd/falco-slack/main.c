@@ -36,18 +36,13 @@ static const char summary[] =
 enum {
 	OPT_CACERT = 256,
 	OPT_CHANNEL,
-	OPT_DEAD_LETTER,
 	OPT_DIGEST_MAX,
-	OPT_DRAIN_TIMEOUT,
 	OPT_FOOTER,
 	OPT_FORMAT,
 	OPT_ICON_EMOJI,
 	OPT_ICON_URL,
 	OPT_MATTERMOST,
-	OPT_MAX_SPOOL,
 	OPT_MESSAGE,
-	OPT_QUEUE_BYTES,
-	OPT_QUEUE_SIZE,
 	OPT_RATE,
 	OPT_RETRIES,
 	OPT_TIMEOUT,
@@ -89,16 +84,7 @@ static const struct opt_spec options[] = {
 	  "retries after the first try (default 5)" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "DURATION",
 	  "time allowed for one request (default 10s)" },
-	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE",
-	  "append alerts that could not be delivered to FILE" },
-	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION",
-	  "time to post what is queued at the end (default 30s)" },
-	{ "queue-size", OPT_QUEUE_SIZE, required_argument, "N",
-	  "alerts waiting in memory to be posted (default 10000)" },
-	{ "queue-bytes", OPT_QUEUE_BYTES, required_argument, "SIZE",
-	  "bytes of alerts waiting in memory (default 16M)" },
-	{ "max-spool", OPT_MAX_SPOOL, required_argument, "SIZE",
-	  "bytes of waiting alerts kept on disk past that (default 1G)" },
+	RELAY_OPTIONS,
 	{ "cacert", OPT_CACERT, required_argument, "FILE",
 	  "trust the CA certificates in FILE (PEM)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
@@ -155,7 +141,8 @@ parse_option(void *ctx, int key, const char *arg)
 {
 	struct config *cf = ctx;
 
-	if (select_option(&cf->select, key, arg))
+	if (select_option(&cf->select, key, arg) ||
+	    relay_option(&cf->relay, key, arg))
 		return;
 	switch (key) {
 	case 'n':
@@ -173,16 +160,9 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_CHANNEL:
 		cf->style.channel = arg;
 		break;
-	case OPT_DEAD_LETTER:
-		cf->relay.dead_letter = arg;
-		break;
 	case OPT_DIGEST_MAX:
 		cf->digest_max = (size_t)num_parse(arg, 1, DIGEST_SHOWN_MAX,
 		    "--digest-max");
-		break;
-	case OPT_DRAIN_TIMEOUT:
-		cf->relay.drain_timeout = duration_parse(arg, 0, 86400,
-		    "--drain-timeout");
 		break;
 	case OPT_FOOTER:
 		cf->style.footer = arg;
@@ -200,22 +180,10 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_MATTERMOST:
 		cf->style.mattermost = 1;
 		break;
-	case OPT_MAX_SPOOL:
-		cf->relay.max_spool = size_parse(arg, 0, (size_t)1 << 50,
-		    "--max-spool");
-		break;
 	case OPT_MESSAGE:
 		format_free(cf->message);
 		cf->message = message_parse(arg);
 		cf->message_text = arg;
-		break;
-	case OPT_QUEUE_BYTES:
-		cf->relay.queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
-		    "--queue-bytes");
-		break;
-	case OPT_QUEUE_SIZE:
-		cf->relay.queue_size = (size_t)num_parse(arg, 1, 10000000,
-		    "--queue-size");
 		break;
 	case OPT_RATE:
 		rate_parse(arg, &cf->rate_count, &cf->rate_seconds, "--rate");
@@ -269,10 +237,7 @@ parse_options(struct config *cf, int argc, char **argv)
 	cf->digest_max = 5;
 	cf->retries = 5;
 	cf->timeout = 10;
-	cf->relay.drain_timeout = 30;
-	cf->relay.queue_size = 10000;
-	cf->relay.queue_bytes = 16 << 20;
-	cf->relay.max_spool = (size_t)1 << 30;
+	relay_options_init(&cf->relay);
 	first = opts_parse(argc, argv, options, synopsis, summary,
 	    parse_option, cf);
 	select_compile(&cf->select);
