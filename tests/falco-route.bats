@@ -815,5 +815,7 @@ falco-route: FALCO_K8S_POD: the value is 200000 bytes: cut to 131007"
 	run -0 cat out.stderr
 	assert_line --index 0 "falco-route: routes read again: 1 route"
 	assert_line --index 1 --partial "falco-route: seed.routes:1: column"
-	assert_line --index 2 "falco-route: routes not read again: the routes in force stay"
+	assert_line --index 2 "  priority = = Notice"
+	assert_line --index 3 "             ^"
+	assert_line --index 4 "falco-route: routes not read again: the routes in force stay"
 }
