@@ -18,7 +18,7 @@ confinement() {
 }
 
 @test "without a profile the driver's calls all succeed, so a refusal below is the filter's" {
-	run -0 sandbox-try none status open open-write create stat socket thread fork ptrace signal write exec
+	run -0 sandbox-try none status open open-write create stat socket thread fork spawn ptrace signal write exec
 	assert_output "NoNewPrivs: 0
 Seccomp: 0
 open: ok
@@ -28,6 +28,7 @@ stat: ok
 socket: ok
 thread: ok
 fork: ok
+spawn: ok
 ptrace: ESRCH
 signal: ok
 write: ok
@@ -85,7 +86,7 @@ write: ok"
 }
 
 @test "the network profile allows files, sockets and threads, and refuses processes and ptrace" {
-	run -0 sandbox-try network status open create stat socket thread fork ptrace signal write
+	run -0 sandbox-try network status open create stat socket thread fork spawn ptrace signal write
 	assert_output "NoNewPrivs: 1
 Seccomp: 2
 open: ok
@@ -94,6 +95,7 @@ stat: ok
 socket: ok
 thread: ok
 fork: EPERM
+spawn: EPERM
 ptrace: EPERM
 signal: ok
 write: ok"
@@ -102,6 +104,28 @@ write: ok"
 @test "the network profile refuses exec" {
 	skip_exec_under_valgrind
 	run -0 sandbox-try network exec write
+	assert_output "exec: EPERM
+write: ok"
+}
+
+@test "the network-fork profile also allows fork, and still refuses a clone that shares memory and ptrace" {
+	run -0 sandbox-try network-fork status open create socket thread fork spawn ptrace signal write
+	assert_output "NoNewPrivs: 1
+Seccomp: 2
+open: ok
+create: ok
+socket: ok
+thread: ok
+fork: ok
+spawn: EPERM
+ptrace: EPERM
+signal: ok
+write: ok"
+}
+
+@test "the network-fork profile refuses exec" {
+	skip_exec_under_valgrind
+	run -0 sandbox-try network-fork exec write
 	assert_output "exec: EPERM
 write: ok"
 }
