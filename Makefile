@@ -49,6 +49,9 @@ PROGRAMS = $(notdir $(patsubst %/,%,$(wildcard cmd/*/)))
 BINARIES = $(addprefix $(BUILD)/,$(PROGRAMS))
 COMMON_OBJS = $(patsubst common/%.c,$(BUILD)/obj/common/%.o,$(wildcard common/*.c))
 TEST_TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+# Libraries a test preloads into a program (LD_PRELOAD); no sanitizer, so
+# that they load into a program built with or without one.
+TEST_PRELOADS = $(patsubst tests/tools/preload/%.c,$(BUILD)/tests/%.so,$(wildcard tests/tools/preload/*.c))
 MANPAGES = $(wildcard man/*.[1-8])
 # Installed as documentation; demo.sh and demo/ need the test helpers.
 EXAMPLE_FILES = $(filter-out examples/demo.sh examples/demo/%,\
@@ -73,7 +76,7 @@ DEB_PACKAGES = gcc make pkg-config libcjson-dev libcurl4-openssl-dev \
 	dpkg-dev debhelper fakeroot lintian systemd man-db logrotate \
 	python3-yaml nodejs clang libclang-rt-14-dev
 
-all: $(BINARIES) $(TEST_TOOLS)
+all: $(BINARIES) $(TEST_TOOLS) $(TEST_PRELOADS)
 
 deps: deps-deb
 	@$(MAKE) --no-print-directory deps-npm
@@ -136,6 +139,11 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(FP_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%.so: tests/tools/preload/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) -fPIC \
+		-shared $(LDFLAGS) -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

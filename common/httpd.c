@@ -49,6 +49,7 @@ struct httpd {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	unsigned in_flight;	/* requests whose headers are in */
+	struct httpd_options options;	/* for httpd_serve: the caller's strings */
 };
 
 /* one request, from its headers to its completion */
@@ -476,7 +477,7 @@ start_daemon(struct httpd *h, const struct httpd_options *o, int fd)
 }
 
 struct httpd *
-httpd_start(const struct httpd_options *o, httpd_handler handler, void *ctx)
+httpd_open(const struct httpd_options *o, httpd_handler handler, void *ctx)
 {
 	struct httpd *h = xcalloc(1, sizeof(*h));
 	size_t i;
@@ -502,7 +503,17 @@ httpd_start(const struct httpd_options *o, httpd_handler handler, void *ctx)
 	for (i = 0; i < o->nlisten; i++)
 		h->listeners[i].fd = open_listener(o->listen[i],
 		    &h->listeners[i].port);
-	for (i = 0; i < o->nlisten; i++) {
+	h->options = *o;
+	return h;
+}
+
+void
+httpd_serve(struct httpd *h)
+{
+	const struct httpd_options *o = &h->options;
+	size_t i;
+
+	for (i = 0; i < h->nlisteners; i++) {
 		h->listeners[i].daemon = start_daemon(h, o,
 		    h->listeners[i].fd);
 		if (h->listeners[i].daemon == NULL)
@@ -512,6 +523,14 @@ httpd_start(const struct httpd_options *o, httpd_handler handler, void *ctx)
 	atomic_store(&h->starting, 0);
 	if (o->port_file != NULL)
 		write_port_file(o->port_file, h);
+}
+
+struct httpd *
+httpd_start(const struct httpd_options *o, httpd_handler handler, void *ctx)
+{
+	struct httpd *h = httpd_open(o, handler, ctx);
+
+	httpd_serve(h);
 	return h;
 }
 

@@ -48,7 +48,18 @@ struct httpd_options {
 
 struct httpd;
 
-/* bound and serving, or a message naming the address and exit 2 */
+/*
+ * Every address bound and the TLS files read and checked, but no thread
+ * started and nothing served yet: a program enters its sandbox between
+ * httpd_open and httpd_serve (sandbox.h). A problem is a message naming
+ * the address or file, and exit 2. The strings of options must last
+ * until httpd_stop.
+ */
+struct httpd *httpd_open(const struct httpd_options *options,
+    httpd_handler handler, void *ctx);
+/* serve on MHD's threads, then write the port file; exit 2 when it cannot */
+void httpd_serve(struct httpd *h);
+/* httpd_open, then httpd_serve */
 struct httpd *httpd_start(const struct httpd_options *options,
     httpd_handler handler, void *ctx);
 /* a request header's value, or NULL */

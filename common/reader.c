@@ -33,6 +33,7 @@ struct reader {
 	int at_eof;		/* the open file has no more data */
 	int regular;		/* a regular file: a read never waits */
 	int follow;		/* --follow: the end of a file or FIFO is not the end */
+	int idle;		/* following a file at its end: nothing to read */
 	const char *path;	/* what was opened, for following a rotation */
 	int stopped;		/* a stop came: no new input after this line */
 	int quiet;
@@ -82,7 +83,13 @@ reader_on_last_open(struct reader *r, void (*hook)(void *), void *ctx)
 void
 reader_flush_output(void *reader)
 {
-	out_flush_if_idle(reader_fd(reader));
+	struct reader *r = reader;
+
+	/* poll(2) says a regular file is readable even at its end */
+	if (r->idle)
+		out_flush();
+	else
+		out_flush_if_idle(reader_fd(r));
 }
 
 void
@@ -354,8 +361,11 @@ follow_file(struct reader *r)
 	int fd;
 
 	for (;;) {
-		if (r->on_wait != NULL)
+		if (r->on_wait != NULL) {
+			r->idle = 1;
 			r->on_wait(r->on_wait_ctx);
+			r->idle = 0;
+		}
 		if (stop_requested())
 			return 0;
 		if (fstat(r->fd, &now) < 0)

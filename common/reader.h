@@ -30,7 +30,10 @@ struct reader;
 struct reader *reader_open(char *const *files, int nfiles, size_t max_line);
 /* hook called before every read that may block (out_flush, typically) */
 void reader_on_wait(struct reader *r, void (*hook)(void *), void *ctx);
-/* the usual hook, with the reader as ctx: out_flush_if_idle(reader_fd) */
+/*
+ * the usual hook, with the reader as ctx: out_flush_if_idle(reader_fd),
+ * or out_flush while --follow waits at the end of a regular file
+ */
 void reader_flush_output(void *reader);
 /*
  * hook called once, when the last input has been opened (or found

@@ -223,6 +223,20 @@ threads_only(scmp_filter_ctx ctx)
 }
 
 /*
+ * fork(2) as the C library makes it, a clone that shares neither memory
+ * nor the thread group; vfork and posix_spawn share memory to exec at
+ * once, and stay refused.
+ */
+static int
+fork_only(scmp_filter_ctx ctx)
+{
+	struct scmp_arg_cmp process = SCMP_A0(SCMP_CMP_MASKED_EQ,
+	    CLONE_VM | CLONE_THREAD, 0);
+
+	return rule(ctx, SCMP_ACT_ALLOW, "clone", 1, &process);
+}
+
+/*
  * No profile lets a process read or change another's memory or
  * registers. Under AddressSanitizer, LeakSanitizer at exit stops the
  * world from a tracer that attaches to each thread and reads its
@@ -307,16 +321,18 @@ profile_rules(scmp_filter_ctx ctx, enum sandbox_profile profile)
 		return rules(ctx, SCMP_ACT_ERRNO(EPERM), spawn_denied_calls);
 	if ((rc = rules(ctx, SCMP_ACT_ALLOW, loop_calls)) != 0 ||
 	    (rc = self_signals(ctx)) != 0 ||
-	    (rc = terminal_ioctls(ctx, profile == SANDBOX_NETWORK)) != 0)
+	    (rc = terminal_ioctls(ctx, profile == SANDBOX_NETWORK ||
+	    profile == SANDBOX_NETWORK_FORK)) != 0)
 		return rc;
 	if (profile == SANDBOX_FILTER)
 		return descriptor_stat(ctx);
 	if (profile == SANDBOX_FOLLOW)
 		return read_only_files(ctx);
 	if ((rc = rules(ctx, SCMP_ACT_ALLOW, network_calls)) != 0 ||
-	    (rc = sockets(ctx)) != 0)
+	    (rc = sockets(ctx)) != 0 ||
+	    (rc = threads_only(ctx)) != 0)
 		return rc;
-	return threads_only(ctx);
+	return profile == SANDBOX_NETWORK_FORK ? fork_only(ctx) : 0;
 }
 
 int

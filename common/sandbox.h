@@ -44,6 +44,13 @@ enum sandbox_profile {
 	 */
 	SANDBOX_NETWORK,
 	/*
+	 * A sender that may leave a child to finish its sending after it
+	 * exits (falco-slack's one-shot poster): the network profile's
+	 * calls, plus fork(2), which copies this program under the same
+	 * filter. Still no exec: the child can only be falco-slack.
+	 */
+	SANDBOX_NETWORK_FORK,
+	/*
 	 * A program that runs commands (falco-route): everything but calls
 	 * that no sink command needs and an intruder would want (ptrace,
 	 * mount, modules, bpf, namespaces, kexec, clock setting, ...).

@@ -841,3 +841,37 @@ filter-parity: $FILTER/cjson-lax.ndjson:6: scanner rejects what cJSON accepts (i
 	assert_equal "${#lines[@]}" 2
 	assert_equal "$stderr" ""
 }
+
+# follow_file: falco-filter --follow on $BATS_TEST_TMPDIR/log in the
+# background, standard output to $BATS_TEST_TMPDIR/out
+follow_file() {
+	falco-filter --follow 'rule exists' "$BATS_TEST_TMPDIR/log" \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	FILTER_PID=$!
+}
+
+@test "--follow writes out each alert appended to a file while it waits for the next" {
+	sample 1 >"$BATS_TEST_TMPDIR/log"
+	follow_file
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 1 || fail "the first alert is still buffered"
+	sample 2 >>"$BATS_TEST_TMPDIR/log"
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 2 || fail "the second alert is still buffered"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(sample 1; sample 2)"
+	kill -TERM "$FILTER_PID"
+	run -0 wait "$FILTER_PID"
+	FILTER_PID=
+}
+
+@test "--follow reads a file rotated away by its name, from its top" {
+	sample 1 >"$BATS_TEST_TMPDIR/log"
+	follow_file
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 1 || fail "the first alert is still buffered"
+	mv "$BATS_TEST_TMPDIR/log" "$BATS_TEST_TMPDIR/log.1"
+	sample 3 >"$BATS_TEST_TMPDIR/log"
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 2 || fail "the rotated file was not read"
+	kill -TERM "$FILTER_PID"
+	run -0 wait "$FILTER_PID"
+	FILTER_PID=
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(sample 1; sample 3)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
+}

@@ -30,6 +30,7 @@
 #include "num.h"
 #include "opts.h"
 #include "queue.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "spool.h"
@@ -58,6 +59,7 @@ enum {
 	OPT_MAX_BODY,
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_SPOOL,
+	OPT_NO_SANDBOX,
 	OPT_PORT_FILE,
 	OPT_QUEUE_BYTES,
 	OPT_QUEUE_SIZE,
@@ -109,6 +111,8 @@ static const struct opt_spec options[] = {
 	  "time to write what is held after SIGTERM (default 30s)" },
 	{ "dead-letter", OPT_DEAD_LETTER, required_argument, "FILE",
 	  "keep there what could not be written at the end" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	  "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -127,6 +131,7 @@ struct config {
 	double timeout;
 	size_t queue_size, queue_bytes, max_spool;
 	double drain_timeout;
+	int no_sandbox;
 };
 
 struct listener {
@@ -184,6 +189,9 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_MAX_SPOOL:
 		cf->max_spool = size_parse(arg, 1, (size_t)1 << 40,
 		    "--max-spool");
+		break;
+	case OPT_NO_SANDBOX:
+		cf->no_sandbox = 1;
 		break;
 	case OPT_PORT_FILE:
 		cf->port_file = arg;
@@ -510,7 +518,6 @@ main(int argc, char **argv)
 	l.overflow = spool_overflow(NULL, "queue");
 	l.queue = queue_new(l.cf.queue_size, l.cf.queue_bytes);
 	queue_spill(l.queue, l.overflow, l.cf.max_spool);
-	l.writer = writer_start(l.queue, dead);
 
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = l.cf.listen;
@@ -522,7 +529,12 @@ main(int argc, char **argv)
 	ho.max_connections = l.cf.max_connections;
 	ho.timeout = l.cf.timeout;
 	ho.port_file = l.cf.port_file;
-	server = httpd_start(&ho, handle, &l);
+	server = httpd_open(&ho, handle, &l);
+	/* before the writer's and MHD's threads, which the filter must bind too */
+	if (!l.cf.no_sandbox)
+		sandbox_enter_or_exit(SANDBOX_NETWORK);
+	l.writer = writer_start(l.queue, dead);
+	httpd_serve(server);
 
 	wait_for_stop();
 	/* what was answered 2xx is in the queue once no request is under way */

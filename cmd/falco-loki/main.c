@@ -23,6 +23,7 @@
 #include "push.h"
 #include "reader.h"
 #include "relay.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "target.h"
@@ -46,6 +47,7 @@ enum {
 	OPT_LINE,
 	OPT_METADATA,
 	OPT_NO_LABEL,
+	OPT_NO_SANDBOX,
 	OPT_TENANT
 };
 
@@ -69,6 +71,8 @@ static const struct opt_spec options[] = {
 	  "print the push bodies instead of the alerts; send nothing" },
 	{ "quiet", 'q', no_argument, NULL,
 	  "do not pass alerts through to standard output" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	  "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -97,6 +101,7 @@ struct loki {
 	const char *tenant;
 	int dry_run;
 	int quiet;
+	int no_sandbox;
 	struct push *push;
 	struct batch batch;
 	struct buf body;
@@ -297,6 +302,9 @@ parse_option(void *ctx, int key, const char *arg)
 		break;
 	case OPT_NO_LABEL:
 		no_label_option(l, arg);
+		break;
+	case OPT_NO_SANDBOX:
+		l->no_sandbox = 1;
 		break;
 	case OPT_TENANT:
 		check_tenant(arg);
@@ -502,6 +510,9 @@ main(int argc, char **argv)
 	relay = relay_new(&l.target.relay, &loki_ops, &l);
 	if (!l.dry_run)
 		target_connect(&l.target, relay);
+	/* before relay_run starts the sender thread, which the filter must bind too */
+	if (!l.no_sandbox)
+		sandbox_enter_or_exit(SANDBOX_NETWORK);
 
 	status = relay_run(relay, in);
 

@@ -23,6 +23,7 @@
 #include "out.h"
 #include "ratefile.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "statedir.h"
@@ -54,7 +55,7 @@ static const char summary[] =
 enum {
 	OPT_ALLOW_CIDR = 256, OPT_ALLOW_DNS, OPT_CA, OPT_CONTEXT,
 	OPT_INGRESS, OPT_ISOLATE, OPT_KUBECONFIG, OPT_LABEL, OPT_MAX_ACTIONS,
-	OPT_MODE, OPT_NAMESPACE, OPT_POLICY_NAME,
+	OPT_MODE, OPT_NAMESPACE, OPT_NO_SANDBOX, OPT_POLICY_NAME,
 	OPT_PROTECT, OPT_RELEASE, OPT_RETRIES, OPT_SELECTOR, OPT_SERVER,
 	OPT_STATE_FILE, OPT_TIMEOUT, OPT_TOKEN_FILE, OPT_VERBOSE
 };
@@ -84,6 +85,7 @@ static const struct opt_spec options[] = {
 	{ "certificate-authority", OPT_CA, required_argument, "FILE", "CA certificates for --server" },
 	{ "retries", OPT_RETRIES, required_argument, "N", "retries on 429, 5xx and errors (5)" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "DURATION", "time limit of one request (10s)" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL, "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ "version", 'V', no_argument, NULL, "show the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -94,7 +96,7 @@ enum mode { MODE_LABEL, MODE_OWNER, MODE_SELECTOR };
 struct netpol {
 	enum mode mode;
 	struct selection select;	/* -w, -p, -l, --max-line-bytes, --follow */
-	int quiet, verbose;
+	int quiet, verbose, no_sandbox;
 	char *label_key;
 	const char *label_value;
 	const char *policy_name;
@@ -1195,6 +1197,9 @@ parse_option(void *ctx, int c, const char *arg)
 	case OPT_NAMESPACE:
 		add_namespace(np->allowed, &np->nallowed, arg, "--namespace");
 		break;
+	case OPT_NO_SANDBOX:
+		np->no_sandbox = 1;
+		break;
 	case OPT_POLICY_NAME:
 		if (!name_is_dns_subdomain(arg))
 			errx(EXIT_USAGE, "--policy-name: '%s': not a valid name",
@@ -1356,6 +1361,14 @@ main(int argc, char **argv)
 	open_actions(&np);
 	np.settings.dry_run = np.dry_run;
 	np.kube = kube_new(&access, &np.settings);
+	/*
+	 * Before the first request, whose resolver may start a thread. An
+	 * exec credential plugin is run again whenever its credential
+	 * expires or the server refuses it: that needs fork and exec.
+	 */
+	if (!np.no_sandbox)
+		sandbox_enter_or_exit(access.exec != NULL ? SANDBOX_SPAWN :
+		    SANDBOX_NETWORK);
 
 	if (np.isolate || np.release)
 		by_hand(&np);

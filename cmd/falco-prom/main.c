@@ -30,6 +30,7 @@
 #include "out.h"
 #include "push.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "textfile.h"
@@ -55,6 +56,7 @@ enum {
 	OPT_LISTEN,
 	OPT_MAX_SERIES,
 	OPT_NO_LABEL,
+	OPT_NO_SANDBOX,
 	OPT_PORT_FILE,
 	OPT_PUSH,
 	OPT_RETRIES,
@@ -96,6 +98,8 @@ static const struct opt_spec options[] = {
 	  "trust the CA certificates in FILE (PEM) for --push" },
 	{ "drain-timeout", OPT_DRAIN_TIMEOUT, required_argument, "DURATION",
 	  "time allowed for the last push at the end (default 30s)" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	  "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -129,6 +133,7 @@ struct config {
 	int retries;
 	const char *cacert;
 	double drain_timeout;
+	int no_sandbox;
 };
 
 /* ---- options ---- */
@@ -266,6 +271,9 @@ parse_option(void *ctx, int key, const char *arg)
 		break;
 	case OPT_NO_LABEL:
 		add_label_change(cf, arg, 1);
+		break;
+	case OPT_NO_SANDBOX:
+		cf->no_sandbox = 1;
 		break;
 	case OPT_PORT_FILE:
 		cf->port_file = arg;
@@ -499,8 +507,9 @@ serve(void *ctx, const struct httpd_request *req, struct httpd_response *resp)
 	metrics_render(m, &resp->body);
 }
 
+/* bound, not yet serving (httpd_serve): NULL without --listen */
 static struct httpd *
-start_server(const struct config *cf, struct metrics *m)
+open_server(const struct config *cf, struct metrics *m)
 {
 	struct httpd_options o = { 0 };
 
@@ -512,7 +521,7 @@ start_server(const struct config *cf, struct metrics *m)
 	o.max_connections = 64;
 	o.timeout = 30;
 	o.port_file = cf->port_file;
-	return httpd_start(&o, serve, m);
+	return httpd_open(&o, serve, m);
 }
 
 /* ---- --textfile and --push ---- */
@@ -599,11 +608,11 @@ exporter_main(void *ctx)
 	return NULL;
 }
 
+/* the textfile written once, the pusher made; exporter_run starts the rounds */
 static struct exporter *
-exporter_start(const struct config *cf, struct metrics *m)
+exporter_new(const struct config *cf, struct metrics *m)
 {
 	struct exporter *e;
-	pthread_condattr_t attr;
 
 	if (cf->textfile == NULL && cf->push_url == NULL)
 		return NULL;
@@ -634,6 +643,16 @@ exporter_start(const struct config *cf, struct metrics *m)
 		e->pusher = pusher_new(url.data, &http);
 		buf_free(&url);
 	}
+	return e;
+}
+
+static void
+exporter_run(struct exporter *e)
+{
+	pthread_condattr_t attr;
+
+	if (e == NULL)
+		return;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -641,7 +660,6 @@ exporter_start(const struct config *cf, struct metrics *m)
 	pthread_condattr_destroy(&attr);
 	if (pthread_create(&e->thread, NULL, exporter_main, e) != 0)
 		errx(EXIT_USAGE, "cannot start a thread");
-	return e;
 }
 
 /* the last round, by deadline; EXIT_FAILED when it failed */
@@ -749,8 +767,14 @@ main(int argc, char **argv)
 		http_global_init();
 	signals_init(0, cf.drain_timeout);
 	m = make_metrics(&cf);
-	server = start_server(&cf, m);
-	exporter = exporter_start(&cf, m);
+	server = open_server(&cf, m);
+	exporter = exporter_new(&cf, m);
+	/* before MHD's and the exporter's threads, which the filter must bind too */
+	if (!cf.no_sandbox)
+		sandbox_enter_or_exit(SANDBOX_NETWORK);
+	if (server != NULL)
+		httpd_serve(server);
+	exporter_run(exporter);
 
 	in = select_open_input(&cf.select, argv + first, argc - first);
 	reader_on_wait(in, reader_flush_output, in);

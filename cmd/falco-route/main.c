@@ -28,6 +28,7 @@
 #include "opts.h"
 #include "proc.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "select.h"
 #include "signals.h"
 #include "statedir.h"
@@ -52,6 +53,7 @@ enum {
 	OPT_EXEC_TIMEOUT,
 	OPT_FIRST,
 	OPT_MAX_PROCS,
+	OPT_NO_SANDBOX,
 	OPT_ON_FULL,
 	OPT_QUEUE,
 	OPT_RESTART_MAX,
@@ -92,6 +94,8 @@ static const struct opt_spec options[] = {
 	    "at the end of a FIFO or file wait for more, as tail -F" },
 	{ "verbose", OPT_VERBOSE, no_argument, NULL,
 	    "print each sink's summary at exit even when nothing was lost" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	    "do not confine the program and its sinks with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -416,6 +420,9 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_MAX_PROCS:
 		c->max_procs = (int)num_parse(arg, 1, 4096, "--max-procs");
 		break;
+	case OPT_NO_SANDBOX:
+		c->no_sandbox = 1;
+		break;
 	case OPT_ON_FULL:
 		c->on_full = parse_on_full(arg);
 		break;
@@ -488,6 +495,9 @@ main(int argc, char **argv)
 	    r.config.drain_timeout);
 	/* a sink that went away is that sink's problem, not the router's */
 	signal(SIGPIPE, SIG_IGN);
+	/* before the first sink starts, so that every command inherits it */
+	if (!r.config.no_sandbox)
+		sandbox_enter_or_exit(SANDBOX_SPAWN);
 	for (i = 0; i < r.nsinks; i++)
 		sink_start(&r, r.sinks[i]);
 

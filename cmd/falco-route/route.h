@@ -40,6 +40,7 @@ struct config {
 	double exec_timeout;	/* seconds; 0: no limit */
 	double drain_timeout;
 	int verbose;
+	int no_sandbox;		/* --no-sandbox */
 };
 
 /* One alert line as a sink keeps it: the bytes read plus '\n'. */

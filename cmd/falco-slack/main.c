@@ -20,6 +20,7 @@
 #include "opts.h"
 #include "out.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "signals.h"
 #include "slack.h"
 #include "xalloc.h"
@@ -43,6 +44,7 @@ enum {
 	OPT_ICON_URL,
 	OPT_MATTERMOST,
 	OPT_MESSAGE,
+	OPT_NO_SANDBOX,
 	OPT_RATE,
 	OPT_RETRIES,
 	OPT_TIMEOUT,
@@ -87,6 +89,8 @@ static const struct opt_spec options[] = {
 	RELAY_OPTIONS,
 	{ "cacert", OPT_CACERT, required_argument, "FILE",
 	  "trust the CA certificates in FILE (PEM)" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	  "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -184,6 +188,9 @@ parse_option(void *ctx, int key, const char *arg)
 		format_free(cf->message);
 		cf->message = message_parse(arg);
 		cf->message_text = arg;
+		break;
+	case OPT_NO_SANDBOX:
+		cf->no_sandbox = 1;
 		break;
 	case OPT_RATE:
 		rate_parse(arg, &cf->rate_count, &cf->rate_seconds, "--rate");
@@ -380,7 +387,7 @@ main(int argc, char **argv)
 	struct sender sender;
 	struct relay *relay;
 	struct reader *in;
-	int first, status;
+	int first, oneshot, status;
 
 	out_init();
 	first = parse_options(&cf, argc, argv);
@@ -388,8 +395,16 @@ main(int argc, char **argv)
 	http_global_init();
 	in = select_open_input(&cf.select, argv + first, argc - first);
 	relay = relay_new(&cf.relay, &slack_ops, &sender);
-	sender_init(&sender, &cf, relay,
-	    oneshot_possible(&cf, argv + first, argc - first));
+	oneshot = oneshot_possible(&cf, argv + first, argc - first);
+	sender_init(&sender, &cf, relay, oneshot);
+	/*
+	 * Before relay_run starts the sender thread, which the filter must
+	 * bind too. Started for one alert, the poster may leave a child to
+	 * post what waits (oneshot.c): fork, but still no exec.
+	 */
+	if (!cf.no_sandbox)
+		sandbox_enter_or_exit(oneshot ? SANDBOX_NETWORK_FORK :
+		    SANDBOX_NETWORK);
 
 	status = relay_run(relay, in);
 	if (sender.oneshot != NULL)

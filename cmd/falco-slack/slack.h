@@ -32,6 +32,7 @@ struct config {
 	size_t digest_max;
 	int retries;
 	double timeout;
+	int no_sandbox;
 };
 
 enum sender_mode {

@@ -25,6 +25,7 @@
 #include "reader.h"
 #include "regex.h"
 #include "relay.h"
+#include "sandbox.h"
 #include "select.h"
 #include "shape.h"
 #include "signals.h"
@@ -46,7 +47,8 @@ enum {
 	OPT_FRAME,
 	OPT_JSON,
 	OPT_MAX_CHARS,
-	OPT_METHOD
+	OPT_METHOD,
+	OPT_NO_SANDBOX
 };
 
 static const struct opt_spec options[] = {
@@ -72,6 +74,8 @@ static const struct opt_spec options[] = {
 	  "print the requests instead of the alerts; send nothing" },
 	{ "quiet", 'q', no_argument, NULL,
 	  "do not pass alerts through to standard output" },
+	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
+	  "do not confine the program with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -102,6 +106,7 @@ struct webhook {
 	struct regex *fail_body;
 	int dry_run;
 	int quiet;
+	int no_sandbox;
 	struct batch batch;
 	struct buf body;	/* the batch's body as it grows */
 	struct buf record;	/* one alert's part of it */
@@ -165,6 +170,9 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_METHOD:
 		w->target.method = method_names[opts_choice("--method", arg,
 		    method_names)];
+		break;
+	case OPT_NO_SANDBOX:
+		w->no_sandbox = 1;
 		break;
 	default:
 		opts_usage(synopsis);
@@ -383,6 +391,9 @@ main(int argc, char **argv)
 	relay = relay_new(&w.target.relay, &webhook_ops, &w);
 	if (!w.dry_run)
 		target_connect(&w.target, relay);
+	/* before relay_run starts the sender thread, which the filter must bind too */
+	if (!w.no_sandbox)
+		sandbox_enter_or_exit(SANDBOX_NETWORK);
 
 	status = relay_run(relay, in);
 

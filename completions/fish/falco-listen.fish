@@ -20,6 +20,7 @@ complete -c falco-listen -l queue-size -x -d 'Alerts held in memory for standard
 complete -c falco-listen -l queue-bytes -x -d 'Bytes held in memory for standard output'
 complete -c falco-listen -l max-spool -x -d 'Bytes spooled to disk before answering 503'
 complete -c falco-listen -l drain-timeout -x -d 'Time to write what is held after SIGTERM'
+complete -c falco-listen -l no-sandbox -d 'Do not confine the program with seccomp (for debugging)'
 complete -c falco-listen -l dead-letter -r -F -d 'Keep what could not be written in a file'
 complete -c falco-listen -s h -l help -d 'Print the help and exit'
 complete -c falco-listen -s V -l version -d 'Print the version and exit'

@@ -21,6 +21,7 @@ complete -c falco-netpol -s n -l dry-run -f -a 'client server' -d 'change nothin
 complete -c falco-netpol -l max-actions -x -d 'isolate at most N pods per DURATION (10/1m; 0: no cap)'
 complete -c falco-netpol -l state-file -r -F -d 'where --max-actions is counted'
 complete -c falco-netpol -l verbose -d 'say on standard error what was done'
+complete -c falco-netpol -l no-sandbox -d 'do not confine the program with seccomp (for debugging)'
 complete -c falco-netpol -l kubeconfig -r -F -d 'kubeconfig file'
 complete -c falco-netpol -l context -x -d 'kubeconfig context'
 complete -c falco-netpol -l server -x -d 'API server URL, no kubeconfig'

@@ -3,14 +3,15 @@
  *
  *   sandbox-try PROFILE CALL...
  *
- * Enters the sandbox PROFILE (filter, follow, network, spawn, or none),
- * then tries each CALL and prints "CALL: ok" or "CALL: ERRNO" (EPERM
- * when the filter refused it). A call is made so that the kernel, once the
- * filter lets it through, fails it harmlessly or undoes it: ptrace
- * peeks at a process it does not trace (ESRCH), fork's child exits at
- * once. exec, when allowed, runs echo to print "exec: ok", which ends
- * the run: make it the last CALL. (A path that does not exist would
- * not do: valgrind checks the file before it asks the kernel.)
+ * Enters the sandbox PROFILE (filter, follow, network, network-fork,
+ * spawn, or none), then tries each CALL and prints "CALL: ok" or
+ * "CALL: ERRNO" (EPERM when the filter refused it). A call is made so
+ * that the kernel, once the filter lets it through, fails it harmlessly
+ * or undoes it: ptrace peeks at a process it does not trace (ESRCH),
+ * the children of fork and spawn (posix_spawn of true) exit at once.
+ * exec, when allowed, runs echo to print "exec: ok", which ends the
+ * run: make it the last CALL. (A path that does not exist would not
+ * do: valgrind checks the file before it asks the kernel.)
  * "status" prints the Seccomp and NoNewPrivs lines of /proc/self/status
  * ("Seccomp: 2"), read through a descriptor opened before the sandbox.
  * Exit 0, or 2 on a usage error or when the sandbox cannot be entered.
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,20 @@ try_exec(void)
 
 	execve("/bin/echo", argv, argv + 2);
 	return errno;
+}
+
+/* posix_spawn(3) clones with shared memory (CLONE_VM), as vfork(2) */
+static int
+try_spawn(void)
+{
+	char *argv[] = { "true", NULL };
+	pid_t pid;
+	int rc = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, argv + 1);
+
+	if (rc != 0)
+		return rc;
+	waitpid(pid, NULL, 0);
+	return 0;
 }
 
 static int
@@ -183,7 +199,8 @@ static const struct {
 } calls[] = {
 	{ "open", try_open }, { "open-write", try_open_write },
 	{ "create", try_create }, { "exec", try_exec },
-	{ "fork", try_fork }, { "thread", try_thread },
+	{ "fork", try_fork }, { "spawn", try_spawn },
+	{ "thread", try_thread },
 	{ "socket", try_socket }, { "stat", try_stat },
 	{ "ptrace", try_ptrace }, { "signal", try_signal },
 	{ "write", try_write }, { NULL, NULL }
@@ -192,8 +209,8 @@ static const struct {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sandbox-try filter|follow|network|spawn|none "
-	    "CALL...\n");
+	fprintf(stderr, "usage: sandbox-try filter|follow|network|network-fork|"
+	    "spawn|none CALL...\n");
 	exit(2);
 }
 
@@ -202,13 +219,14 @@ main(int argc, char **argv)
 {
 	/* in the order of enum sandbox_profile */
 	static const char *const profiles[] = {
-		"filter", "follow", "network", "spawn"
+		"filter", "follow", "network", "network-fork", "spawn"
 	};
+	const int nprofiles = sizeof(profiles) / sizeof(profiles[0]);
 	int profile = -1, i, k, rc;
 
 	if (argc < 2)
 		usage();
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < nprofiles; k++)
 		if (strcmp(argv[1], profiles[k]) == 0)
 			profile = k;
 	if (profile < 0 && strcmp(argv[1], "none") != 0)
