@@ -2,16 +2,21 @@
  * slack: falco-slack's payload builder (cmd/falco-slack/payload.c, built
  * into this harness) on any alert, in each --format, with and without
  * --mattermost and --message, alone and in a digest. Every payload must
- * be JSON whose strings are valid UTF-8 and hold no '<' or '>' (Slack's
- * markup: alert text reaches it escaped), and slack_text must keep to
- * its length limit.
+ * be JSON whose strings are valid UTF-8, hold no '<' or '>' and no bare
+ * '&' (Slack's markup: alert text reaches it escaped) and no mention or
+ * link any Slack-compatible chat would read (common/chat.h). slack_text
+ * must keep to its length limit, cut only when it must, and show the
+ * input's text: read without Slack's escapes and the defusing U+200B,
+ * its output is the input made UTF-8, whole or cut with the marker.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
 #include "alert.h"
 #include "buf.h"
+#include "chat.h"
 #include "format.h"
 #include "fuzz.h"
 #include "payload.h"
@@ -36,20 +41,114 @@ utf8_runes(const char *s, size_t n)
 	return runes;
 }
 
+#define ZWSP_LEN (sizeof(CHAT_ZWSP) - 1)
+#define MARKER_LEN (sizeof(CHAT_CUT_MARKER) - 1)
+
+static int
+is_zwsp(const char *s, size_t n)
+{
+	return n >= ZWSP_LEN && memcmp(s, CHAT_ZWSP, ZWSP_LEN) == 0;
+}
+
+static void
+without_zwsp(const char *s, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n;) {
+		if (is_zwsp(s + i, n - i)) {
+			i += ZWSP_LEN;
+			continue;
+		}
+		buf_addc(out, s[i++]);
+	}
+}
+
+/* Slack's three escapes undone: the text as a person reads it */
+static void
+unescape(const char *s, size_t n, struct buf *out)
+{
+	static const char *const escapes[] = { "&amp;", "&lt;", "&gt;" };
+	static const char plain[] = "&<>";
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		if (s[i] != '&') {
+			buf_addc(out, s[i]);
+			continue;
+		}
+		while (k < 3 && !(n - i >= strlen(escapes[k]) &&
+		    memcmp(s + i, escapes[k], strlen(escapes[k])) == 0))
+			k++;
+		/* a bare '&' would let Slack read an entity of the alert's */
+		FUZZ_ASSERT(k < 3);
+		buf_addc(out, plain[k]);
+		i += strlen(escapes[k]) - 1;
+	}
+}
+
+static int
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/*
+ * Nothing a chat reads as a link or a mention (chat.h): no "](", "]["
+ * or "]:"; "@everyone" and "@here" nowhere, in any case; "@" or "~"
+ * starting a word is followed by U+200B when a name could follow.
+ */
+static void
+check_defused(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *next = s + i + 1;
+		size_t left = n - i - 1;
+		int word_start = i == 0 || !is_alnum(s[i - 1]);
+
+		if (s[i] == ']')
+			FUZZ_ASSERT(left == 0 || (*next != '(' &&
+			    *next != '[' && *next != ':'));
+		if (s[i] == '@') {
+			FUZZ_ASSERT(!(left >= 8 &&
+			    strncasecmp(next, "everyone", 8) == 0));
+			FUZZ_ASSERT(!(left >= 4 &&
+			    strncasecmp(next, "here", 4) == 0));
+		}
+		if ((s[i] == '@' || s[i] == '~') && word_start && left > 0 &&
+		    !is_zwsp(next, left))
+			FUZZ_ASSERT(!(is_alnum(*next) || *next == '_' ||
+			    *next == '-' || *next == '.' || (s[i] == '@' &&
+			    (*next == '!' || *next == '&' ||
+			    (unsigned char)*next >= 0x80))));
+	}
+}
+
 static void
 check_strings(const cJSON *item)
 {
+	struct buf shown = BUF_INIT;
+
 	for (; item != NULL; item = item->next) {
 		if (cJSON_IsString(item)) {
 			const char *s = item->valuestring;
+			size_t n = strlen(s);
 
-			utf8_runes(s, strlen(s));
+			utf8_runes(s, n);
 			FUZZ_ASSERT(strpbrk(s, "<>") == NULL);
+			buf_reset(&shown);
+			unescape(s, n, &shown);
+			if (shown.len >= MARKER_LEN &&
+			    memcmp(shown.data + shown.len - MARKER_LEN,
+			    CHAT_CUT_MARKER, MARKER_LEN) == 0)
+				shown.len -= MARKER_LEN;
+			check_defused(buf_str(&shown), shown.len);
 		}
 		if (item->string != NULL)
 			FUZZ_ASSERT(strpbrk(item->string, "<>") == NULL);
 		check_strings(item->child);
 	}
+	buf_free(&shown);
 }
 
 static void
@@ -65,21 +164,46 @@ check_payload(const struct buf *out)
 static void
 check_text(const char *s, size_t n)
 {
-	static const size_t limits[] = { 12, 13, 40, 300, 3000 };
-	struct buf out = BUF_INIT;
+	static const size_t limits[] = { 13, 14, 40, 300, 3000 };
+	struct buf out = BUF_INIT, shown = BUF_INIT, want = BUF_INIT;
+	struct buf clean = BUF_INIT;
+	size_t runes, keep;
+	int cut;
 
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		for (int mattermost = 0; mattermost <= 1; mattermost++) {
-			buf_reset(&out);
-			slack_text(&out, s, n, limits[i], mattermost);
-			FUZZ_ASSERT(utf8_runes(buf_str(&out), out.len) <=
-			    limits[i]);
-			FUZZ_ASSERT(memchr(buf_str(&out), '<',
-			    out.len) == NULL);
-			FUZZ_ASSERT(memchr(buf_str(&out), '>',
-			    out.len) == NULL);
-		}
+	chat_utf8(s, n, &clean);
+	without_zwsp(buf_str(&clean), clean.len, &want);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		buf_reset(&out);
+		buf_reset(&shown);
+		slack_text(&out, s, n, limits[i]);
+		runes = utf8_runes(buf_str(&out), out.len);
+		FUZZ_ASSERT(runes <= limits[i]);
+		FUZZ_ASSERT(memchr(buf_str(&out), '<', out.len) == NULL);
+		FUZZ_ASSERT(memchr(buf_str(&out), '>', out.len) == NULL);
+		unescape(buf_str(&out), out.len, &shown);
+		cut = shown.len >= MARKER_LEN && memcmp(shown.data +
+		    shown.len - MARKER_LEN, CHAT_CUT_MARKER, MARKER_LEN) == 0;
+		check_defused(buf_str(&shown), shown.len - (cut ? MARKER_LEN : 0));
+		/*
+		 * Read without its U+200B, the text is the input's (made
+		 * UTF-8): all of it, or a beginning and the marker, and a
+		 * cut leaves out at most two of Slack's units past the marker.
+		 */
+		buf_reset(&clean);
+		without_zwsp(buf_str(&shown), shown.len, &clean);
+		if (clean.len == want.len &&
+		    memcmp(buf_str(&clean), buf_str(&want), want.len) == 0)
+			continue;
+		FUZZ_ASSERT(cut);
+		keep = clean.len - MARKER_LEN;
+		FUZZ_ASSERT(keep <= want.len &&
+		    memcmp(buf_str(&clean), buf_str(&want), keep) == 0);
+		FUZZ_ASSERT(runes + 2 * 5 >= limits[i]);
+	}
 	buf_free(&out);
+	buf_free(&shown);
+	buf_free(&want);
+	buf_free(&clean);
 }
 
 int
