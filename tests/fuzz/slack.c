@@ -23,21 +23,13 @@
 
 static struct format *message;
 
+/* the characters of s, which must be well-formed UTF-8 */
 static size_t
 utf8_runes(const char *s, size_t n)
 {
-	size_t runes = 0;
+	size_t runes;
 
-	for (size_t i = 0; i < n; runes++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-
-		FUZZ_ASSERT(len > 0 && i + len <= n);
-		for (size_t k = 1; k < len; k++)
-			FUZZ_ASSERT(((unsigned char)s[i + k] & 0xc0) == 0x80);
-		i += len;
-	}
+	FUZZ_ASSERT(fuzz_utf8_valid(s, n, &runes));
 	return runes;
 }
 

@@ -74,6 +74,43 @@ fuzz_file_write(const char *path, const uint8_t *data, size_t size)
 		err(2, "'%s'", path);
 }
 
+int
+fuzz_utf8_valid(const char *s, size_t n, size_t *runes)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, count = 0, len, k;
+	unsigned long cp;
+
+	while (i < n) {
+		if (u[i] < 0x80)
+			len = 1, cp = u[i];
+		else if ((u[i] & 0xe0) == 0xc0)
+			len = 2, cp = u[i] & 0x1f;
+		else if ((u[i] & 0xf0) == 0xe0)
+			len = 3, cp = u[i] & 0x0f;
+		else if ((u[i] & 0xf8) == 0xf0)
+			len = 4, cp = u[i] & 0x07;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (u[i + k] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+		count++;
+	}
+	if (runes != NULL)
+		*runes = count;
+	return 1;
+}
+
 void
 fuzz_fail(const char *file, int line, const char *what)
 {

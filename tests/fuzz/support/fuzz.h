@@ -31,6 +31,13 @@ char *fuzz_cstring(const uint8_t *data, size_t size);
 const char *fuzz_file(const char *name);
 void fuzz_file_write(const char *path, const uint8_t *data, size_t size);
 
+/*
+ * Whether s (n bytes) is well-formed UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), written apart from the
+ * code under test; with runes not NULL, the number of characters.
+ */
+int fuzz_utf8_valid(const char *s, size_t n, size_t *runes);
+
 /* abort with a message: a broken property is a finding like a crash */
 #define FUZZ_ASSERT(cond) \
 	((cond) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #cond))
