@@ -278,6 +278,17 @@ size_of() {
 	cmp dead in
 }
 
+@test "a label value is made valid UTF-8, each stray byte U+FFFD, and Loki takes the push" {
+	# found by tests/fuzz/loki: a field's invalid UTF-8 went into the labels as it was
+	printf '{"rule":"Bad \377 rule","priority":"Notice","time":"2024-01-01T00:00:00Z","output":"bad rule"}\n' >in
+	run -0 --separate-stderr falco-loki -n --line output in
+	assert_output $'{"streams":[{"stream":{"rule":"Bad \357\277\275 rule","priority":"Notice"},"values":[["1704067200000000000","bad rule"]]}]}'
+	start_receiver 204
+	run -0 --separate-stderr falco-loki -q --line output in
+	assert_equal "$stderr" ""
+	all_valid
+}
+
 @test "an alert with none of the labels' fields is reported and kept: Loki needs a label" {
 	printf '%s\n' '{"n":1,"time":"2024-01-01T00:00:00Z"}' >in
 	run -1 --separate-stderr falco-loki -n --dead-letter dead in
