@@ -111,6 +111,168 @@ fuzz_utf8_valid(const char *s, size_t n, size_t *runes)
 	return 1;
 }
 
+/* ---- a strict JSON reader: p moves past what it accepts ---- */
+
+struct json_cursor {
+	const char *p, *end;
+};
+
+static void
+json_blanks(struct json_cursor *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' ||
+	    *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+}
+
+static int
+json_literal(struct json_cursor *c, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+static int
+json_digits(struct json_cursor *c)
+{
+	const char *start = c->p;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	return c->p > start;
+}
+
+static int
+json_number(struct json_cursor *c)
+{
+	if (c->p < c->end && *c->p == '-')
+		c->p++;
+	if (c->p < c->end && *c->p == '0')
+		c->p++;
+	else if (!(c->p < c->end && *c->p >= '1' && *c->p <= '9') ||
+	    !json_digits(c))
+		return 0;
+	if (c->p < c->end && *c->p == '.') {
+		c->p++;
+		if (!json_digits(c))
+			return 0;
+	}
+	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+		c->p++;
+		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+			c->p++;
+		if (!json_digits(c))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+json_string_token(struct json_cursor *c)
+{
+	if (c->p >= c->end || *c->p != '"')
+		return 0;
+	for (c->p++; c->p < c->end; c->p++) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		if (ch == '"') {
+			c->p++;
+			return 1;
+		}
+		if (ch < 0x20)
+			return 0;
+		if (ch != '\\')
+			continue;
+		if (++c->p >= c->end)
+			return 0;
+		if (*c->p == 'u') {
+			for (int k = 0; k < 4; k++)
+				if (++c->p >= c->end ||
+				    !strchr("0123456789abcdefABCDEF", *c->p) ||
+				    *c->p == '\0')
+					return 0;
+		} else if (strchr("\"\\/bfnrt", *c->p) == NULL ||
+		    *c->p == '\0') {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int json_value_token(struct json_cursor *c, int depth);
+
+static int
+json_container(struct json_cursor *c, int depth, char close)
+{
+	c->p++;
+	json_blanks(c);
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		return 1;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (!json_string_token(c))
+				return 0;
+			json_blanks(c);
+			if (c->p >= c->end || *c->p++ != ':')
+				return 0;
+			json_blanks(c);
+		}
+		if (!json_value_token(c, depth + 1))
+			return 0;
+		json_blanks(c);
+		if (c->p >= c->end)
+			return 0;
+		if (*c->p == close) {
+			c->p++;
+			return 1;
+		}
+		if (*c->p++ != ',')
+			return 0;
+		json_blanks(c);
+	}
+}
+
+static int
+json_value_token(struct json_cursor *c, int depth)
+{
+	if (depth > FUZZ_JSON_DEPTH || c->p >= c->end)
+		return 0;
+	switch (*c->p) {
+	case '{':
+		return json_container(c, depth, '}');
+	case '[':
+		return json_container(c, depth, ']');
+	case '"':
+		return json_string_token(c);
+	case 't':
+		return json_literal(c, "true");
+	case 'f':
+		return json_literal(c, "false");
+	case 'n':
+		return json_literal(c, "null");
+	default:
+		return json_number(c);
+	}
+}
+
+int
+fuzz_json_valid(const char *s, size_t n)
+{
+	struct json_cursor c = { s, s + n };
+
+	json_blanks(&c);
+	if (!json_value_token(&c, 1))
+		return 0;
+	json_blanks(&c);
+	return c.p == c.end;
+}
+
 void
 fuzz_fail(const char *file, int line, const char *what)
 {

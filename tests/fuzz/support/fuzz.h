@@ -38,6 +38,17 @@ void fuzz_file_write(const char *path, const uint8_t *data, size_t size);
  */
 int fuzz_utf8_valid(const char *s, size_t n, size_t *runes);
 
+/*
+ * Whether s (n bytes) is exactly one JSON text by RFC 8259's grammar
+ * (blanks around it allowed), written apart from the code under test
+ * and stricter than cJSON: no leading zeros, no raw control character
+ * in a string, no trailing comma, no bytes after the value. Nesting
+ * deeper than FUZZ_JSON_DEPTH counts as invalid. UTF-8 is not checked
+ * here (fuzz_utf8_valid).
+ */
+#define FUZZ_JSON_DEPTH 1024
+int fuzz_json_valid(const char *s, size_t n);
+
 /* abort with a message: a broken property is a finding like a crash */
 #define FUZZ_ASSERT(cond) \
 	((cond) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #cond))
