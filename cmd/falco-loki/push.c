@@ -134,8 +134,9 @@ add_pair(struct buf *out, const char *name, const char *value, size_t len)
 }
 
 /*
- * A label value as Loki takes it: valid UTF-8, each byte of an invalid
- * sequence U+FFFD (labels.h); Loki refuses the whole push otherwise.
+ * A label or metadata value as Loki takes it: valid UTF-8, each byte of
+ * an invalid sequence U+FFFD (labels.h); Loki refuses the whole push
+ * otherwise. The line is left as read: it is the evidence.
  */
 static const char *
 utf8_value(struct push *p, const char *value, size_t *len)
@@ -213,6 +214,8 @@ make_value(struct push *p, struct alert *a, const char *line, size_t len)
 		text = field_text(p, a, st->metadata[i].field, &n);
 		if (text == NULL || n == 0)
 			continue;
+		/* Loki keeps structured metadata as labels */
+		text = utf8_value(p, text, &n);
 		buf_adds(out, out->len == start ? ",{\"" : ",\"");
 		buf_adds(out, st->metadata[i].name);
 		buf_adds(out, "\":\"");
