@@ -182,6 +182,7 @@ FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon -Itests/fuzz/support \
 FUZZ_SUPPORT_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
 FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
 FUZZ_EXTRA_kubeconfig = cmd/falco-netpol/kubeconfig.c
+FUZZ_EXTRA_listen = cmd/falco-listen/body.c
 FUZZ_EXTRA_loki = cmd/falco-loki/push.c
 # the kubeconfig loader exits on bad input; its harness closes what it left open
 FUZZ_LDFLAGS_kubeconfig = -Wl,--wrap=fopen,--wrap=fclose

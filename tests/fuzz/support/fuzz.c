@@ -171,6 +171,23 @@ json_number(struct json_cursor *c)
 	return 1;
 }
 
+/* the four hex digits after the 'u' at c->p, c->p left on the last; or past 0xffff */
+static unsigned long
+json_hex4(struct json_cursor *c)
+{
+	static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+	unsigned long cp = 0;
+	const char *d;
+
+	for (int k = 0; k < 4; k++) {
+		if (++c->p >= c->end || *c->p == '\0' ||
+		    (d = strchr(hex, *c->p)) == NULL)
+			return 0x110000;
+		cp = cp << 4 | (unsigned long)((d - hex) % 16);
+	}
+	return cp;
+}
+
 static int
 json_string_token(struct json_cursor *c)
 {
@@ -190,11 +207,22 @@ json_string_token(struct json_cursor *c)
 		if (++c->p >= c->end)
 			return 0;
 		if (*c->p == 'u') {
-			for (int k = 0; k < 4; k++)
-				if (++c->p >= c->end ||
-				    !strchr("0123456789abcdefABCDEF", *c->p) ||
-				    *c->p == '\0')
+			unsigned long cp = json_hex4(c);
+
+			if (cp > 0xffff)
+				return 0;
+			/* surrogates in pairs only (RFC 7493, I-JSON) */
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return 0;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (c->end - c->p < 3 || c->p[1] != '\\' ||
+				    c->p[2] != 'u')
 					return 0;
+				c->p += 2;
+				cp = json_hex4(c);
+				if (cp < 0xdc00 || cp > 0xdfff)
+					return 0;
+			}
 		} else if (strchr("\"\\/bfnrt", *c->p) == NULL ||
 		    *c->p == '\0') {
 			return 0;
@@ -205,9 +233,12 @@ json_string_token(struct json_cursor *c)
 
 static int json_value_token(struct json_cursor *c, int depth);
 
+/* depth: the containers around this one's members, itself included */
 static int
 json_container(struct json_cursor *c, int depth, char close)
 {
+	if (depth > FUZZ_JSON_DEPTH)
+		return 0;
 	c->p++;
 	json_blanks(c);
 	if (c->p < c->end && *c->p == close) {
@@ -223,7 +254,7 @@ json_container(struct json_cursor *c, int depth, char close)
 				return 0;
 			json_blanks(c);
 		}
-		if (!json_value_token(c, depth + 1))
+		if (!json_value_token(c, depth))
 			return 0;
 		json_blanks(c);
 		if (c->p >= c->end)
@@ -238,16 +269,17 @@ json_container(struct json_cursor *c, int depth, char close)
 	}
 }
 
+/* depth: the containers around the value */
 static int
 json_value_token(struct json_cursor *c, int depth)
 {
-	if (depth > FUZZ_JSON_DEPTH || c->p >= c->end)
+	if (c->p >= c->end)
 		return 0;
 	switch (*c->p) {
 	case '{':
-		return json_container(c, depth, '}');
+		return json_container(c, depth + 1, '}');
 	case '[':
-		return json_container(c, depth, ']');
+		return json_container(c, depth + 1, ']');
 	case '"':
 		return json_string_token(c);
 	case 't':
@@ -261,13 +293,21 @@ json_value_token(struct json_cursor *c, int depth)
 	}
 }
 
+size_t
+fuzz_json_prefix(const char *s, size_t n)
+{
+	struct json_cursor c = { s, s + n };
+
+	return json_value_token(&c, 0) ? (size_t)(c.p - s) : 0;
+}
+
 int
 fuzz_json_valid(const char *s, size_t n)
 {
 	struct json_cursor c = { s, s + n };
 
 	json_blanks(&c);
-	if (!json_value_token(&c, 1))
+	if (!json_value_token(&c, 0))
 		return 0;
 	json_blanks(&c);
 	return c.p == c.end;

@@ -42,12 +42,16 @@ int fuzz_utf8_valid(const char *s, size_t n, size_t *runes);
  * Whether s (n bytes) is exactly one JSON text by RFC 8259's grammar
  * (blanks around it allowed), written apart from the code under test
  * and stricter than cJSON: no leading zeros, no raw control character
- * in a string, no trailing comma, no bytes after the value. Nesting
- * deeper than FUZZ_JSON_DEPTH counts as invalid. UTF-8 is not checked
- * here (fuzz_utf8_valid).
+ * in a string, no trailing comma, no bytes after the value, surrogate
+ * escapes only in pairs (RFC 7493). More than
+ * FUZZ_JSON_DEPTH arrays and objects one in another count as invalid,
+ * as in the alert model (ALERT_MAX_DEPTH). UTF-8 is not checked here
+ * (fuzz_utf8_valid).
  */
-#define FUZZ_JSON_DEPTH 1024
+#define FUZZ_JSON_DEPTH 512
 int fuzz_json_valid(const char *s, size_t n);
+/* the length of the one JSON value s starts with (no blank first), or 0 */
+size_t fuzz_json_prefix(const char *s, size_t n);
 
 /* abort with a message: a broken property is a finding like a crash */
 #define FUZZ_ASSERT(cond) \
