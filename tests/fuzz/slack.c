@@ -10,7 +10,6 @@
  * its output is the input made UTF-8, whole or cut with the marker.
  */
 #include <string.h>
-#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -33,26 +32,7 @@ utf8_runes(const char *s, size_t n)
 	return runes;
 }
 
-#define ZWSP_LEN (sizeof(CHAT_ZWSP) - 1)
 #define MARKER_LEN (sizeof(CHAT_CUT_MARKER) - 1)
-
-static int
-is_zwsp(const char *s, size_t n)
-{
-	return n >= ZWSP_LEN && memcmp(s, CHAT_ZWSP, ZWSP_LEN) == 0;
-}
-
-static void
-without_zwsp(const char *s, size_t n, struct buf *out)
-{
-	for (size_t i = 0; i < n;) {
-		if (is_zwsp(s + i, n - i)) {
-			i += ZWSP_LEN;
-			continue;
-		}
-		buf_addc(out, s[i++]);
-	}
-}
 
 /* Slack's three escapes undone: the text as a person reads it */
 static void
@@ -78,42 +58,12 @@ unescape(const char *s, size_t n, struct buf *out)
 	}
 }
 
-static int
-is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-/*
- * Nothing a chat reads as a link or a mention (chat.h): no "](", "]["
- * or "]:"; "@everyone" and "@here" nowhere, in any case; "@" or "~"
- * starting a word is followed by U+200B when a name could follow.
- */
+/* nothing a chat reads as a link or a mention */
 static void
 check_defused(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *next = s + i + 1;
-		size_t left = n - i - 1;
-		int word_start = i == 0 || !is_alnum(s[i - 1]);
-
-		if (s[i] == ']')
-			FUZZ_ASSERT(left == 0 || (*next != '(' &&
-			    *next != '[' && *next != ':'));
-		if (s[i] == '@') {
-			FUZZ_ASSERT(!(left >= 8 &&
-			    strncasecmp(next, "everyone", 8) == 0));
-			FUZZ_ASSERT(!(left >= 4 &&
-			    strncasecmp(next, "here", 4) == 0));
-		}
-		if ((s[i] == '@' || s[i] == '~') && word_start && left > 0 &&
-		    !is_zwsp(next, left))
-			FUZZ_ASSERT(!(is_alnum(*next) || *next == '_' ||
-			    *next == '-' || *next == '.' || (s[i] == '@' &&
-			    (*next == '!' || *next == '&' ||
-			    (unsigned char)*next >= 0x80))));
-	}
+	fuzz_check_no_mentions(s, n);
+	fuzz_check_no_links(s, n);
 }
 
 static void
@@ -163,7 +113,7 @@ check_text(const char *s, size_t n)
 	int cut;
 
 	chat_utf8(s, n, &clean);
-	without_zwsp(buf_str(&clean), clean.len, &want);
+	fuzz_without_zwsp(buf_str(&clean), clean.len, &want);
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		buf_reset(&out);
 		buf_reset(&shown);
@@ -182,7 +132,7 @@ check_text(const char *s, size_t n)
 		 * cut leaves out at most two of Slack's units past the marker.
 		 */
 		buf_reset(&clean);
-		without_zwsp(buf_str(&shown), shown.len, &clean);
+		fuzz_without_zwsp(buf_str(&shown), shown.len, &clean);
 		if (clean.len == want.len &&
 		    memcmp(buf_str(&clean), buf_str(&want), want.len) == 0)
 			continue;

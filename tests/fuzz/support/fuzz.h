@@ -53,6 +53,23 @@ int fuzz_json_valid(const char *s, size_t n);
 /* the length of the one JSON value s starts with (no blank first), or 0 */
 size_t fuzz_json_prefix(const char *s, size_t n);
 
+/*
+ * Chat markup left in text that was to be made harmless (common/chat.h),
+ * by rules written from that header; each aborts on what it finds. The
+ * text is as the chat reads it (Slack's escapes undone, no cut marker).
+ *   mentions: "@everyone" or "@here" anywhere, in any case; "@" or "~"
+ *             starting a word and followed by a name, not by U+200B
+ *   links: "](", "][" or "]:"
+ *   angle markup: "<" followed by anything but a blank or U+200B
+ */
+struct buf;
+void fuzz_check_no_mentions(const char *s, size_t n);
+void fuzz_check_no_links(const char *s, size_t n);
+void fuzz_check_no_angle_markup(const char *s, size_t n);
+int fuzz_is_zwsp(const char *s, size_t n);
+/* s without its U+200B, appended to out */
+void fuzz_without_zwsp(const char *s, size_t n, struct buf *out);
+
 /* abort with a message: a broken property is a finding like a crash */
 #define FUZZ_ASSERT(cond) \
 	((cond) ? (void)0 : fuzz_fail(__FILE__, __LINE__, #cond))
