@@ -180,6 +180,7 @@ FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon -Itests/fuzz/support \
 	$(WARNINGS) -g -O1 $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
 FUZZ_SUPPORT_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_EXTRA_prom = cmd/falco-prom/metrics.c
 FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
 FUZZ_EXTRA_webhook = cmd/falco-webhook/shape.c
 FUZZ_EXTRA_kubeconfig = cmd/falco-netpol/kubeconfig.c
