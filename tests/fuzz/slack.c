@@ -5,9 +5,10 @@
  * be JSON whose strings are valid UTF-8, hold no '<' or '>' and no bare
  * '&' (Slack's markup: alert text reaches it escaped) and no mention or
  * link any Slack-compatible chat would read (common/chat.h). slack_text
- * must keep to its length limit, cut only when it must, and show the
- * input's text: read without Slack's escapes and the defusing U+200B,
- * its output is the input made UTF-8, whole or cut with the marker.
+ * must keep to its length limit, cut as late as it may and only when it
+ * must, and show the input's text: read without Slack's escapes and the
+ * defusing U+200B, its output is the input made UTF-8, whole or cut
+ * with the marker.
  */
 #include <string.h>
 
@@ -103,49 +104,87 @@ check_payload(const struct buf *out)
 	cJSON_Delete(json);
 }
 
+/* the bytes of the unit at s (an escape or a character) and its characters */
+static size_t
+unit(const char *s, size_t n, size_t *chars)
+{
+	static const char *const escapes[] = { "&amp;", "&lt;", "&gt;" };
+	unsigned char c = (unsigned char)s[0];
+
+	for (size_t k = 0; k < 3; k++)
+		if (n >= strlen(escapes[k]) &&
+		    memcmp(s, escapes[k], strlen(escapes[k])) == 0) {
+			*chars = strlen(escapes[k]);
+			return *chars;
+		}
+	*chars = 1;
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/*
+ * The text made safe, whole, then cut to each limit. Whole, read
+ * without Slack's escapes and the defusing U+200B, it is the input made
+ * UTF-8. Cut, it is a beginning of the whole text, ending between two of
+ * Slack's units, and the marker; and it is cut as late as it may be: the
+ * next unit, with the U+200B that follow it (a cut never separates
+ * them, chat.h), would not have fitted before the marker.
+ */
 static void
 check_text(const char *s, size_t n)
 {
 	static const size_t limits[] = { 13, 14, 40, 300, 3000 };
-	struct buf out = BUF_INIT, shown = BUF_INIT, want = BUF_INIT;
-	struct buf clean = BUF_INIT;
-	size_t runes, keep;
-	int cut;
+	struct buf whole = BUF_INIT, out = BUF_INIT, shown = BUF_INIT;
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	size_t keep, at, chars, c;
 
-	chat_utf8(s, n, &clean);
-	fuzz_without_zwsp(buf_str(&clean), clean.len, &want);
+	chat_utf8(s, n, &got);
+	fuzz_without_zwsp(buf_str(&got), got.len, &want);
+	slack_text(&whole, s, n, (size_t)1 << 40);
+	unescape(buf_str(&whole), whole.len, &shown);
+	buf_reset(&got);
+	fuzz_without_zwsp(buf_str(&shown), shown.len, &got);
+	FUZZ_ASSERT(got.len == want.len &&
+	    memcmp(buf_str(&got), buf_str(&want), want.len) == 0);
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		buf_reset(&out);
 		buf_reset(&shown);
 		slack_text(&out, s, n, limits[i]);
-		runes = utf8_runes(buf_str(&out), out.len);
-		FUZZ_ASSERT(runes <= limits[i]);
+		FUZZ_ASSERT(utf8_runes(buf_str(&out), out.len) <= limits[i]);
 		FUZZ_ASSERT(memchr(buf_str(&out), '<', out.len) == NULL);
 		FUZZ_ASSERT(memchr(buf_str(&out), '>', out.len) == NULL);
-		unescape(buf_str(&out), out.len, &shown);
-		cut = shown.len >= MARKER_LEN && memcmp(shown.data +
-		    shown.len - MARKER_LEN, CHAT_CUT_MARKER, MARKER_LEN) == 0;
-		check_defused(buf_str(&shown), shown.len - (cut ? MARKER_LEN : 0));
-		/*
-		 * Read without its U+200B, the text is the input's (made
-		 * UTF-8): all of it, or a beginning and the marker, and a
-		 * cut leaves out at most two of Slack's units past the marker.
-		 */
-		buf_reset(&clean);
-		fuzz_without_zwsp(buf_str(&shown), shown.len, &clean);
-		if (clean.len == want.len &&
-		    memcmp(buf_str(&clean), buf_str(&want), want.len) == 0)
+		if (out.len == whole.len &&
+		    memcmp(buf_str(&out), buf_str(&whole), whole.len) == 0) {
+			unescape(buf_str(&out), out.len, &shown);
+			check_defused(buf_str(&shown), shown.len);
 			continue;
-		FUZZ_ASSERT(cut);
-		keep = clean.len - MARKER_LEN;
-		FUZZ_ASSERT(keep <= want.len &&
-		    memcmp(buf_str(&clean), buf_str(&want), keep) == 0);
-		FUZZ_ASSERT(runes + 2 * 5 >= limits[i]);
+		}
+		FUZZ_ASSERT(out.len >= MARKER_LEN && memcmp(out.data +
+		    out.len - MARKER_LEN, CHAT_CUT_MARKER, MARKER_LEN) == 0);
+		keep = out.len - MARKER_LEN;
+		FUZZ_ASSERT(keep < whole.len &&
+		    memcmp(out.data, whole.data, keep) == 0);
+		unescape(out.data, keep, &shown);
+		check_defused(buf_str(&shown), shown.len);
+		for (at = 0, chars = 0; at < keep; chars += c)
+			at += unit(whole.data + at, whole.len - at, &c);
+		FUZZ_ASSERT(at == keep);
+		at += unit(whole.data + at, whole.len - at, &c);
+		chars += c;
+		while (fuzz_is_zwsp(whole.data + at, whole.len - at)) {
+			at += sizeof(CHAT_ZWSP) - 1;
+			chars++;
+		}
+		FUZZ_ASSERT(chars + CHAT_CUT_MARKER_CHARS > limits[i]);
+		/* and only when the whole would not have fitted */
+		for (; at < whole.len; chars += c)
+			at += unit(whole.data + at, whole.len - at, &c);
+		FUZZ_ASSERT(chars > limits[i]);
 	}
+	buf_free(&whole);
 	buf_free(&out);
 	buf_free(&shown);
 	buf_free(&want);
-	buf_free(&clean);
+	buf_free(&got);
 }
 
 int
