@@ -12,6 +12,7 @@
  *     the nanoseconds of evt.time, or of the RFC 3339 time, no other
  *     number;
  *   - the secret only when not redacted, "(secret)" when it is;
+ *   - a format's leading '*' kept: chat Markdown, not Falco's mark;
  *   - text rendered from a format valid UTF-8 (a width cuts bytes),
  *     with none of the --defuse chat's markup left (mentions, Markdown
  *     links, angle brackets; Teams: links and brackets), and no more
@@ -64,7 +65,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < NCASES; i++) {
 		struct shape *s = shape_new();
 
-		shape_add(s, "text=%priority %rule: %proc.cmdline");
+		shape_add(s, "text=*%priority* %rule: %proc.cmdline");
 		shape_add(s, "short=%3proc.name");
 		shape_add(s, "out=%output");
 		shape_add(s, "alert:=.");
@@ -224,6 +225,9 @@ check_body(const struct shape_case *c, struct alert *a, const char *line,
 	    redact ? "(secret)" : SECRET) == 0);
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		check_text(c, cJSON_GetObjectItemCaseSensitive(root, texts[i]));
+	/* a leading '*' is the text's own Markdown, not Falco's mark */
+	FUZZ_ASSERT(cJSON_GetObjectItemCaseSensitive(root,
+	    "text")->valuestring[0] == '*');
 	list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    root, "payload"), "list");
 	FUZZ_ASSERT(cJSON_GetArraySize(list) == 2);
