@@ -192,6 +192,13 @@ EOF
 	assert_equal "$(jq -c '[.text, (.attachments[0].fields[] | select(.title == "falco_netpol") | .value)]' <<<"$output")" '["Shell in container on node-1","isolated demo/web-1 (policy p)"]'
 }
 
+@test "a --message template's leading '*' is Slack's bold, kept, not Falco's mark" {
+	# tests/fuzz/format: format.c drops a leading '*', as Falco does in a rule's output
+	printf '%s\n' "$ALERT" >"$IN"
+	run -0 --separate-stderr falco-slack -n --message '*%priority* %rule' "$IN"
+	assert_equal "$(jq -r .text <<<"$output")" '*Warning* Shell in container'
+}
+
 @test "with --format text, which has no fields, the top-level text still says what falco-netpol did" {
 	with_netpol '{"action":"isolated","namespace":"demo","pod":"web-1","policy":"p","reason":null}' >"$IN"
 	run -0 --separate-stderr falco-slack -n --format text "$IN"

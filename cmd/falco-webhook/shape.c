@@ -286,7 +286,6 @@ static void
 set_string(struct node *n, const char *arg, const char *text)
 {
 	const char *error;
-	char *starred = NULL;
 
 	if (text[0] == '@') {
 		n->kind = VALUE_SECRET;
@@ -297,19 +296,8 @@ set_string(struct node *n, const char *arg, const char *text)
 	if (text[0] == '\\' && text[1] == '@')
 		text++;
 	n->kind = VALUE_FORMAT;
-	/*
-	 * A leading '*' is Falco's mark in a rule's output, and format.c
-	 * drops it; here it is the text's own, chat Markdown such as
-	 * "**%priority**": one more '*' for format.c to drop keeps it.
-	 */
-	if (text[0] == '*') {
-		starred = xmalloc(strlen(text) + 2);
-		starred[0] = '*';
-		strcpy(starred + 1, text);
-		text = starred;
-	}
-	n->format = format_compile(text, &error);
-	free(starred);
+	/* a leading '*' is the text's, chat Markdown such as **%priority** */
+	n->format = format_compile_text(text, &error);
 	if (n->format == NULL)
 		errx(EXIT_USAGE, "--json: '%s': %s", arg, error);
 }
