@@ -177,8 +177,9 @@ dist:
 # libFuzzer harnesses: tests/fuzz/TARGET.c, built by clang with ASan and
 # UBSan into build/fuzz/TARGET. "make fuzz" runs each for FUZZ_SECONDS,
 # "make fuzz-regress" replays the committed inputs once, "make fuzz-ci"
-# does both briefly; all print TAP (tests/fuzz/run.sh). A harness that tests a program's own file names
-# it in FUZZ_EXTRA_TARGET.
+# does both briefly; all print TAP (tests/fuzz/run.sh). FUZZ_TARGETS=loki
+# picks harnesses. A harness that tests a program's own file names it in
+# FUZZ_EXTRA_TARGET.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD = build/fuzz
@@ -188,8 +189,12 @@ FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread -Icommon -Itests/fuzz/support \
 	$(WARNINGS) -g -O1 $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
 FUZZ_SUPPORT_OBJS = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard tests/fuzz/support/*.c))
-FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
 FUZZ_EXTRA_kubeconfig = cmd/falco-netpol/kubeconfig.c
+FUZZ_EXTRA_listen = cmd/falco-listen/body.c
+FUZZ_EXTRA_loki = cmd/falco-loki/push.c
+FUZZ_EXTRA_prom = cmd/falco-prom/metrics.c
+FUZZ_EXTRA_slack = cmd/falco-slack/payload.c
+FUZZ_EXTRA_webhook = cmd/falco-webhook/shape.c
 # the kubeconfig loader exits on bad input; its harness closes what it left open
 FUZZ_LDFLAGS_kubeconfig = -Wl,--wrap=fopen,--wrap=fclose
 

@@ -133,12 +133,15 @@ field_type_kind(const struct field_info *f)
 static int
 token_ns(const struct json_value *v, long long *ns)
 {
-	const char *p = v->raw, *end = v->raw + v->raw_len;
+	const char *p, *end;
 	long long n = 0;
 	int negative = 0;
 
-	if (v->type != JSON_NUMBER || p == end)
+	/* an absent member has no bytes: raw is NULL, and NULL + 0 is undefined */
+	if (v->type != JSON_NUMBER || v->raw_len == 0)
 		return -1;
+	p = v->raw;
+	end = p + v->raw_len;
 	if (*p == '-') {
 		negative = 1;
 		p++;

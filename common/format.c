@@ -151,15 +151,15 @@ field_add(struct format *f, const char *spec, const char **pp, int width,
 	return 0;
 }
 
-struct format *
-format_compile(const char *spec, const char **error)
+static struct format *
+compile(const char *spec, int falco_mark, const char **error)
 {
 	struct format *f = xcalloc(1, sizeof(*f));
 	const char *literal, *p;
 
 	*error = NULL;
 	/* Falco's "print even when a field is missing": ours always does */
-	if (*spec == '*')
+	if (falco_mark && *spec == '*')
 		spec++;
 	literal = p = spec;
 	while ((p = strchr(p, '%')) != NULL) {
@@ -190,6 +190,18 @@ format_compile(const char *spec, const char **error)
 fail:
 	format_free(f);
 	return NULL;
+}
+
+struct format *
+format_compile(const char *spec, const char **error)
+{
+	return compile(spec, 1, error);
+}
+
+struct format *
+format_compile_text(const char *spec, const char **error)
+{
+	return compile(spec, 0, error);
 }
 
 void

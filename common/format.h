@@ -22,6 +22,11 @@ struct format;
  * transformer); *error is valid until the next format_compile.
  */
 struct format *format_compile(const char *spec, const char **error);
+/*
+ * The same for a message of our own (falco-slack --message, falco-webhook
+ * --json), where a leading '*' is the text's, such as chat Markdown.
+ */
+struct format *format_compile_text(const char *spec, const char **error);
 /* appends the rendered text to out */
 void format_render(const struct format *f, struct alert *a, struct buf *out);
 void format_free(struct format *f);

@@ -278,6 +278,29 @@ size_of() {
 	cmp dead in
 }
 
+@test "a label value is made valid UTF-8, each stray byte U+FFFD, and Loki takes the push" {
+	# found by tests/fuzz/loki: a field's invalid UTF-8 went into the labels as it was
+	printf '{"rule":"Bad \377 rule","priority":"Notice","time":"2024-01-01T00:00:00Z","output":"bad rule"}\n' >in
+	run -0 --separate-stderr falco-loki -n --line output in
+	assert_output $'{"streams":[{"stream":{"rule":"Bad \357\277\275 rule","priority":"Notice"},"values":[["1704067200000000000","bad rule"]]}]}'
+	start_receiver 204
+	run -0 --separate-stderr falco-loki -q --line output in
+	assert_equal "$stderr" ""
+	all_valid
+}
+
+@test "a structured metadata value is made valid UTF-8 too, the line left as read" {
+	# found by tests/fuzz/loki
+	printf '{"rule":"R","priority":"Notice","time":"2024-01-01T00:00:00Z","output":"o","tags":["a\377"]}\n' >in
+	run -0 --separate-stderr falco-loki -n --metadata tags in
+	assert_output "$(printf '{"streams":[{"stream":{"rule":"R","priority":"Notice"},"values":[["1704067200000000000","{\\"rule\\":\\"R\\",\\"priority\\":\\"Notice\\",\\"time\\":\\"2024-01-01T00:00:00Z\\",\\"output\\":\\"o\\",\\"tags\\":[\\"a\377\\"]}",{"tags":"a\357\277\275"}]]}]}')"
+	start_receiver 204
+	run -0 --separate-stderr falco-loki -q --line output --metadata tags in
+	assert_equal "$stderr" ""
+	all_valid
+	assert_equal "$(push 1 '.streams[0].values[0][2].tags')" "a$(printf '\357\277\275')"
+}
+
 @test "an alert with none of the labels' fields is reported and kept: Loki needs a label" {
 	printf '%s\n' '{"n":1,"time":"2024-01-01T00:00:00Z"}' >in
 	run -1 --separate-stderr falco-loki -n --dead-letter dead in

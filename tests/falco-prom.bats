@@ -214,6 +214,20 @@ falco_events_total{rule="r",priority="loud"} 1'
 falco_events_total{rule="r",priority="Debug",source="",user="root",proc_pid=""} 1'
 }
 
+@test "--label of a path from the top level counts falco-netpol's action, as every program reads it" {
+	# found by tests/fuzz/prom: falco-prom read only output_fields, so the label was always empty
+	printf '%s\n' '{"rule":"r","priority":"Debug","falco_netpol":{"action":"isolated"}}' \
+		'{"rule":"r","priority":"Debug","falco_netpol":{"action":"skipped"}}' \
+		'{"rule":"r","priority":"Debug","output_fields":{"falco_netpol.action":"in fields"},"falco_netpol":{"action":"isolated"}}' \
+		>"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-prom -q --label action=falco_netpol.action --no-label hostname \
+		--no-label k8s_pod_name --no-label k8s.ns.name --no-label source "$BATS_TEST_TMPDIR/in"
+	run -0 grep '^falco_events_total' <<<"$stderr"
+	assert_output 'falco_events_total{rule="r",priority="Debug",action="in fields"} 1
+falco_events_total{rule="r",priority="Debug",action="isolated"} 1
+falco_events_total{rule="r",priority="Debug",action="skipped"} 1'
+}
+
 @test "--label of an existing label takes its value from another field" {
 	echo '{"rule":"r","priority":"Debug","hostname":"h","output_fields":{"ka.target.namespace":"kube-system"}}' >"$BATS_TEST_TMPDIR/in"
 	run -0 --separate-stderr falco-prom -q --label k8s_ns_name=ka.target.namespace "$BATS_TEST_TMPDIR/in"

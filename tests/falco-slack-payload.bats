@@ -60,6 +60,14 @@ with_netpol() {
 	assert_output '{"text":"Warning: Shell in container","unfurl_links":false,"unfurl_media":false,"attachments":[{"fallback":"12:00:00.000000000: Warning shell in demo/web-1","color":"#ffc700","text":"12:00:00.000000000: Warning shell in demo/web-1","fields":null}]}'
 }
 
+@test "tags with no string among them add no tags field" {
+	# found by tests/fuzz/slack: sorting no tag was undefined behaviour
+	printf '{"output":"o","priority":"Notice","rule":"R","tags":[1,null]}\n' >"$IN"
+	run -0 --separate-stderr falco-slack -n "$IN"
+	assert_output '{"text":"Notice: R","unfurl_links":false,"unfurl_media":false,"attachments":[{"fallback":"o","color":"#5bffb5","text":"o","fields":[{"title":"rule","value":"R","short":true},{"title":"priority","value":"Notice","short":true}],"footer":"falco-slack"}]}'
+	assert_equal "$stderr" ""
+}
+
 # ---- priorities ----
 
 @test "a priority not in Falco's spelling is shown as Falco spells it" {
@@ -182,6 +190,13 @@ EOF
 	with_netpol '{"action":"isolated","namespace":"demo","pod":"web-1","policy":"p","reason":null}' >"$IN"
 	run -0 --separate-stderr falco-slack -n --message '%rule on %hostname' "$IN"
 	assert_equal "$(jq -c '[.text, (.attachments[0].fields[] | select(.title == "falco_netpol") | .value)]' <<<"$output")" '["Shell in container on node-1","isolated demo/web-1 (policy p)"]'
+}
+
+@test "a --message template's leading '*' is Slack's bold, kept, not Falco's mark" {
+	# tests/fuzz/format: format.c drops a leading '*', as Falco does in a rule's output
+	printf '%s\n' "$ALERT" >"$IN"
+	run -0 --separate-stderr falco-slack -n --message '*%priority* %rule' "$IN"
+	assert_equal "$(jq -r .text <<<"$output")" '*Warning* Shell in container'
 }
 
 @test "with --format text, which has no fields, the top-level text still says what falco-netpol did" {

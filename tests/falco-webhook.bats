@@ -184,6 +184,27 @@ $(sample 2)"
 	assert_equal "$(dry_body)" '{"t":1685022245.478445995,"e":1685022245.478445995}'
 }
 
+@test "KEY:=seconds(FIELD) leaves out nanoseconds past 64 bits rather than show a wrong time" {
+	# found by tests/fuzz/webhook: 9223372036854775808 showed as 9223372036.854775807
+	printf '%s\n' '{"rule":"R","output_fields":{"evt.time":9223372036854775808}}' >in
+	run -0 falco-webhook -n --json 'e:=seconds(evt.time)' --json 'r:=rule' in
+	assert_equal "$(dry_body)" '{"r":"R"}'
+}
+
+@test "KEY:=output_fields is left out when the alert holds null there, as any field is" {
+	# found by tests/fuzz/webhook
+	printf '%s\n' '{"rule":"R","output_fields":null}' >in
+	run -0 falco-webhook -n --json 'f:=output_fields' --json 'r:=rule' in
+	assert_equal "$(dry_body)" '{"r":"R"}'
+}
+
+@test "a format's width never leaves half a character: the body stays valid UTF-8" {
+	# found by tests/fuzz/webhook: %3proc.name cut é in two
+	printf '%s\n' '{"rule":"R","output_fields":{"proc.name":"\u00e9\u00e9"}}' >in
+	run -0 falco-webhook -n --json 'short=%3proc.name' in
+	assert_equal "$(dry_body)" $'{"short":"\303\251\357\277\275"}'
+}
+
 @test "KEY=@FILE is a secret: sent, but printed as (secret)" {
 	secret key 0123456789abcdef0123456789abcdef
 	run -0 falco-webhook -n --json routing_key=@key --json 'x=\@here' <(sample 1)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labels.h"
 #include "push.h"
 #include "xalloc.h"
 
@@ -45,7 +46,7 @@ struct push {
 	size_t taken;		/* bytes of values of the entries taken */
 	size_t size;		/* of the body */
 	/* the prepared entry */
-	struct buf labels, scratch;
+	struct buf labels, scratch, utf8;
 	long long ns;
 	size_t stream;		/* its stream; nstreams when new */
 	size_t slot;
@@ -133,6 +134,26 @@ add_pair(struct buf *out, const char *name, const char *value, size_t len)
 }
 
 /*
+ * A label or metadata value as Loki takes it: valid UTF-8, each byte of
+ * an invalid sequence U+FFFD (labels.h); Loki refuses the whole push
+ * otherwise. The line is left as read: it is the evidence.
+ */
+static const char *
+utf8_value(struct push *p, const char *value, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < *len; i++)
+		if ((unsigned char)value[i] >= 0x80)
+			break;
+	if (i == *len)
+		return value;
+	buf_reset(&p->utf8);
+	*len = label_value_utf8(value, *len, 0, &p->utf8);
+	return p->utf8.data;
+}
+
+/*
  * The stream object. A label whose field is absent or empty is left
  * out: to Loki, as to Prometheus, an empty label is no label.
  */
@@ -155,6 +176,7 @@ make_labels(struct push *p, struct alert *a, const char **why)
 		}
 		if (value == NULL || len == 0)
 			continue;
+		value = utf8_value(p, value, &len);
 		if (len > LOKI_LABEL_VALUE_MAX) {
 			*why = "a label value longer than Loki's 2048 bytes";
 			return -1;
@@ -192,6 +214,8 @@ make_value(struct push *p, struct alert *a, const char *line, size_t len)
 		text = field_text(p, a, st->metadata[i].field, &n);
 		if (text == NULL || n == 0)
 			continue;
+		/* Loki keeps structured metadata as labels */
+		text = utf8_value(p, text, &n);
 		buf_adds(out, out->len == start ? ",{\"" : ",\"");
 		buf_adds(out, st->metadata[i].name);
 		buf_adds(out, "\":\"");
@@ -348,5 +372,6 @@ push_free(struct push *p)
 	buf_free(&p->values);
 	buf_free(&p->labels);
 	buf_free(&p->scratch);
+	buf_free(&p->utf8);
 	free(p);
 }

@@ -55,6 +55,7 @@ struct label {
 	char *field;
 	size_t field_len;
 	int top_level;			/* a key of the alert, not of output_fields */
+	size_t head_len;		/* of the field's name up to its first dot */
 	enum label_kind kind;
 	const char *if_empty;
 };
@@ -155,6 +156,7 @@ copy_labels(const struct label_spec *specs, size_t n, size_t *key_room)
 			l->field_len = strlen(l->field);
 			l->top_level = alert_is_top_level_name(l->field,
 			    l->field_len);
+			l->head_len = strcspn(l->field, ".");
 		}
 		*key_room += value_room(l);
 	}
@@ -310,6 +312,36 @@ find_fields(struct metrics *m, const struct json_member *members, size_t n,
 	}
 }
 
+/*
+ * A field that output_fields lacks is a path from the top level, as
+ * alert_field() reads it (alert.h): falco_netpol.action is "action" of
+ * the object falco-netpol adds. Asked only when the top level has an
+ * object named as the path's head, which most alerts do not: counting
+ * stays one pass over the members.
+ */
+static void
+find_paths(struct metrics *m, struct alert *a)
+{
+	const struct field_group *g = &m->output_fields;
+	size_t k, i;
+
+	for (k = 0; k < g->n; k++) {
+		const struct label *l = &m->labels[g->labels[k]];
+
+		if (m->values[g->labels[k]].type != JSON_ABSENT ||
+		    l->head_len == l->field_len)
+			continue;
+		for (i = 0; i < a->ntop; i++)
+			if (a->top[i].value.type == JSON_OBJECT &&
+			    json_string_equals(&a->top[i].key, l->field,
+			    l->head_len))
+				break;
+		if (i < a->ntop)
+			m->values[g->labels[k]] = alert_field(a, l->field,
+			    l->field_len);
+	}
+}
+
 /* 1 when the n bytes at p hold neither a backslash nor a non-ASCII byte */
 static int
 plain_ascii(const char *p, size_t n)
@@ -398,6 +430,7 @@ make_key(struct metrics *m, struct alert *a)
 		m->values[i].type = JSON_ABSENT;
 	find_fields(m, a->top, a->ntop, &m->top_fields);
 	find_fields(m, a->fields, a->nfields, &m->output_fields);
+	find_paths(m, a);
 	for (i = 0; i < m->nlabels; i++) {
 		const struct label *l = &m->labels[i];
 		char *start = k;

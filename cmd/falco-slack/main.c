@@ -124,7 +124,7 @@ static struct format *
 message_parse(const char *text)
 {
 	const char *error;
-	struct format *f = format_compile(text, &error);
+	struct format *f = format_compile_text(text, &error);
 
 	if (f == NULL)
 		errx(EXIT_USAGE, "--message: %s", error);

@@ -230,6 +230,11 @@ add_tags_field(cJSON *fields, struct alert *a)
 		names = xgrow(names, &cap, count + 1, sizeof(*names));
 		names[count++] = xstrndup(s, len);
 	}
+	/* tags of no string: names is NULL, which qsort may not be given */
+	if (count == 0) {
+		buf_free(&scratch);
+		return;
+	}
 	qsort(names, count, sizeof(*names), compare_strings);
 	for (i = 0; i < count; i++) {
 		if (i > 0)
@@ -237,8 +242,7 @@ add_tags_field(cJSON *fields, struct alert *a)
 		buf_adds(&joined, names[i]);
 		free(names[i]);
 	}
-	if (count > 0)
-		add_field(fields, "tags", 4, joined.data, joined.len, 1);
+	add_field(fields, "tags", 4, joined.data, joined.len, 1);
 	free(names);
 	buf_free(&scratch);
 	buf_free(&joined);

@@ -1,4 +1,5 @@
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +296,8 @@ set_string(struct node *n, const char *arg, const char *text)
 	if (text[0] == '\\' && text[1] == '@')
 		text++;
 	n->kind = VALUE_FORMAT;
-	n->format = format_compile(text, &error);
+	/* a leading '*' is the text's, chat Markdown such as **%priority** */
+	n->format = format_compile_text(text, &error);
 	if (n->format == NULL)
 		errx(EXIT_USAGE, "--json: '%s': %s", arg, error);
 }
@@ -323,20 +325,23 @@ shape_add(struct shape *s, const char *arg)
 /* ---- rendering ---- */
 
 /*
- * Text from an alert, made harmless for the chat, then cut: every chat
- * gets its angle brackets broken; Discord and Google Chat their
- * mentions and Markdown links; Teams, which mentions only through
- * entities, its Markdown links.
+ * Text from an alert, made valid UTF-8 (a JSON body must be, and a
+ * format's width cuts bytes, whatever they encode), made harmless for
+ * the chat, then cut: every chat gets its angle brackets broken; Discord
+ * and Google Chat their mentions and Markdown links; Teams, which
+ * mentions only through entities, its Markdown links.
  */
 static void
 clean_string(struct shape *s, struct buf *out)
 {
 	struct buf *in = &s->rendered, *tmp = &s->cleaned;
 
-	if (s->defuse != DEFUSE_NONE) {
-		buf_reset(tmp);
-		chat_utf8(in->data, in->len, tmp);
-		buf_reset(in);
+	buf_reset(tmp);
+	chat_utf8(in->data, in->len, tmp);
+	buf_reset(in);
+	if (s->defuse == DEFUSE_NONE) {
+		buf_add(in, tmp->data, tmp->len);
+	} else {
 		if (s->defuse == DEFUSE_TEAMS)
 			chat_defuse_links(tmp->data, tmp->len, in);
 		else
@@ -365,9 +370,11 @@ raw_field(struct alert *a, const char *name)
 
 	if (strcmp(name, "output_fields") != 0)
 		return alert_field(a, name, strlen(name));
+	/* null is left out, as alert_field leaves it out */
 	for (i = 0; i < a->ntop; i++)
 		if (json_string_equals(&a->top[i].key, name, strlen(name)))
-			return a->top[i].value;
+			return a->top[i].value.type == JSON_NULL ? absent :
+			    a->top[i].value;
 	return absent;
 }
 
@@ -391,8 +398,10 @@ render_seconds(struct shape *s, struct alert *a, const char *field,
 		if (time_parse_ns(text, len, &ns) != 0)
 			ns = -1;
 	} else if (v.type == JSON_NUMBER && v.raw[0] != '-') {
+		errno = 0;
 		ns = strtoll(v.raw, &end, 10);
-		if (end != v.raw + v.raw_len)
+		/* past 64 bits strtoll gives its largest: no time at all */
+		if (end != v.raw + v.raw_len || errno == ERANGE)
 			ns = -1;
 	}
 	if (ns < 0)

@@ -21,7 +21,7 @@ static const char *const conditions[] = {
 	"evt.time > 1685022245478445995",
 	"proc.tty <= 34816",
 	"user.uid = 0",
-	"scap.n_drops_perc < 0.5e0",
+	"scap.n_drops_perc < 0.5e+0",
 	"proc.cmdline contains \"\\\\ b\"",
 	"proc.cmdline icontains CLEAR",
 	"fd.name startswith /tmp",

@@ -1,8 +1,11 @@
 /*
  * labels: Prometheus label names and values (common/labels.c). A name
  * made must match [a-zA-Z_][a-zA-Z0-9_]* without a "__" prefix, and
- * nothing is appended when none can be made; an escaped value holds no
- * line feed nor unescaped quote, and unescapes back to the input.
+ * nothing is appended when none can be made. A value made UTF-8 is
+ * well-formed, the input itself when that was, and cut to a maximum it
+ * is a beginning of the uncut one, as long as fits. An escaped value
+ * holds no line feed nor unescaped quote, and unescapes back to the
+ * value made UTF-8.
  */
 #include <string.h>
 
@@ -28,7 +31,7 @@ is_label_name(const char *s, size_t n)
 static void
 check_value(const char *s, size_t n)
 {
-	struct buf out = BUF_INIT, back = BUF_INIT;
+	struct buf out = BUF_INIT, back = BUF_INIT, valid = BUF_INIT;
 
 	buf_adds(&out, "x=\"");
 	prom_label_value(s, n, &out);
@@ -44,9 +47,39 @@ check_value(const char *s, size_t n)
 		    out.data[i] == 'n');
 		buf_addc(&back, out.data[i] == 'n' ? '\n' : out.data[i]);
 	}
-	FUZZ_ASSERT(back.len == n && memcmp(buf_str(&back), s, n) == 0);
+	label_value_utf8(s, n, 0, &valid);
+	FUZZ_ASSERT(back.len == valid.len &&
+	    memcmp(buf_str(&back), buf_str(&valid), valid.len) == 0);
+	buf_free(&valid);
 	buf_free(&back);
 	buf_free(&out);
+}
+
+static void
+check_utf8(const char *s, size_t n)
+{
+	static const size_t maxima[] = { 1, 2, 3, 4, 5, 7, 64 };
+	struct buf whole = BUF_INIT, cut = BUF_INIT;
+	size_t len;
+
+	buf_adds(&whole, "x");
+	len = label_value_utf8(s, n, 0, &whole);
+	FUZZ_ASSERT(len == whole.len - 1);
+	FUZZ_ASSERT(fuzz_utf8_valid(whole.data + 1, len, NULL));
+	if (fuzz_utf8_valid(s, n, NULL))
+		FUZZ_ASSERT(len == n && memcmp(whole.data + 1, s, n) == 0);
+	for (size_t i = 0; i < sizeof(maxima) / sizeof(maxima[0]); i++) {
+		buf_reset(&cut);
+		len = label_value_utf8(s, n, maxima[i], &cut);
+		FUZZ_ASSERT(len == cut.len && len <= maxima[i]);
+		FUZZ_ASSERT(len <= whole.len - 1 &&
+		    memcmp(buf_str(&cut), whole.data + 1, len) == 0);
+		/* it stops only where the next character would not fit */
+		if (len < whole.len - 1)
+			FUZZ_ASSERT(len + 4 > maxima[i]);
+	}
+	buf_free(&whole);
+	buf_free(&cut);
 }
 
 int
@@ -67,5 +100,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(name.len == 0);
 	buf_free(&name);
 	check_value(s, size);
+	check_utf8(s, size);
 	return 0;
 }

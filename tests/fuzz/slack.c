@@ -2,9 +2,13 @@
  * slack: falco-slack's payload builder (cmd/falco-slack/payload.c, built
  * into this harness) on any alert, in each --format, with and without
  * --mattermost and --message, alone and in a digest. Every payload must
- * be JSON whose strings are valid UTF-8 and hold no '<' or '>' (Slack's
- * markup: alert text reaches it escaped), and slack_text must keep to
- * its length limit.
+ * be JSON whose strings are valid UTF-8, hold no '<' or '>' and no bare
+ * '&' (Slack's markup: alert text reaches it escaped) and no mention or
+ * link any Slack-compatible chat would read (common/chat.h). slack_text
+ * must keep to its length limit, cut as late as it may and only when it
+ * must, and show the input's text: read without Slack's escapes and the
+ * defusing U+200B, its output is the input made UTF-8, whole or cut
+ * with the marker.
  */
 #include <string.h>
 
@@ -12,44 +16,82 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "chat.h"
 #include "format.h"
 #include "fuzz.h"
 #include "payload.h"
 
 static struct format *message;
 
+/* the characters of s, which must be well-formed UTF-8 */
 static size_t
 utf8_runes(const char *s, size_t n)
 {
-	size_t runes = 0;
+	size_t runes;
 
-	for (size_t i = 0; i < n; runes++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-
-		FUZZ_ASSERT(len > 0 && i + len <= n);
-		for (size_t k = 1; k < len; k++)
-			FUZZ_ASSERT(((unsigned char)s[i + k] & 0xc0) == 0x80);
-		i += len;
-	}
+	FUZZ_ASSERT(fuzz_utf8_valid(s, n, &runes));
 	return runes;
+}
+
+#define MARKER_LEN (sizeof(CHAT_CUT_MARKER) - 1)
+
+/* Slack's three escapes undone: the text as a person reads it */
+static void
+unescape(const char *s, size_t n, struct buf *out)
+{
+	static const char *const escapes[] = { "&amp;", "&lt;", "&gt;" };
+	static const char plain[] = "&<>";
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		if (s[i] != '&') {
+			buf_addc(out, s[i]);
+			continue;
+		}
+		while (k < 3 && !(n - i >= strlen(escapes[k]) &&
+		    memcmp(s + i, escapes[k], strlen(escapes[k])) == 0))
+			k++;
+		/* a bare '&' would let Slack read an entity of the alert's */
+		FUZZ_ASSERT(k < 3);
+		buf_addc(out, plain[k]);
+		i += strlen(escapes[k]) - 1;
+	}
+}
+
+/* nothing a chat reads as a link or a mention */
+static void
+check_defused(const char *s, size_t n)
+{
+	fuzz_check_no_mentions(s, n);
+	fuzz_check_no_links(s, n);
 }
 
 static void
 check_strings(const cJSON *item)
 {
+	struct buf shown = BUF_INIT;
+
 	for (; item != NULL; item = item->next) {
 		if (cJSON_IsString(item)) {
 			const char *s = item->valuestring;
+			size_t n = strlen(s);
 
-			utf8_runes(s, strlen(s));
+			utf8_runes(s, n);
 			FUZZ_ASSERT(strpbrk(s, "<>") == NULL);
+			buf_reset(&shown);
+			unescape(s, n, &shown);
+			if (shown.len >= MARKER_LEN &&
+			    memcmp(shown.data + shown.len - MARKER_LEN,
+			    CHAT_CUT_MARKER, MARKER_LEN) == 0)
+				shown.len -= MARKER_LEN;
+			check_defused(buf_str(&shown), shown.len);
 		}
 		if (item->string != NULL)
 			FUZZ_ASSERT(strpbrk(item->string, "<>") == NULL);
 		check_strings(item->child);
 	}
+	buf_free(&shown);
 }
 
 static void
@@ -62,24 +104,87 @@ check_payload(const struct buf *out)
 	cJSON_Delete(json);
 }
 
+/* the bytes of the unit at s (an escape or a character) and its characters */
+static size_t
+unit(const char *s, size_t n, size_t *chars)
+{
+	static const char *const escapes[] = { "&amp;", "&lt;", "&gt;" };
+	unsigned char c = (unsigned char)s[0];
+
+	for (size_t k = 0; k < 3; k++)
+		if (n >= strlen(escapes[k]) &&
+		    memcmp(s, escapes[k], strlen(escapes[k])) == 0) {
+			*chars = strlen(escapes[k]);
+			return *chars;
+		}
+	*chars = 1;
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/*
+ * The text made safe, whole, then cut to each limit. Whole, read
+ * without Slack's escapes and the defusing U+200B, it is the input made
+ * UTF-8. Cut, it is a beginning of the whole text, ending between two of
+ * Slack's units, and the marker; and it is cut as late as it may be: the
+ * next unit, with the U+200B that follow it (a cut never separates
+ * them, chat.h), would not have fitted before the marker.
+ */
 static void
 check_text(const char *s, size_t n)
 {
-	static const size_t limits[] = { 12, 13, 40, 300, 3000 };
-	struct buf out = BUF_INIT;
+	static const size_t limits[] = { 13, 14, 40, 300, 3000 };
+	struct buf whole = BUF_INIT, out = BUF_INIT, shown = BUF_INIT;
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	size_t keep, at, chars, c;
 
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		for (int mattermost = 0; mattermost <= 1; mattermost++) {
-			buf_reset(&out);
-			slack_text(&out, s, n, limits[i], mattermost);
-			FUZZ_ASSERT(utf8_runes(buf_str(&out), out.len) <=
-			    limits[i]);
-			FUZZ_ASSERT(memchr(buf_str(&out), '<',
-			    out.len) == NULL);
-			FUZZ_ASSERT(memchr(buf_str(&out), '>',
-			    out.len) == NULL);
+	chat_utf8(s, n, &got);
+	fuzz_without_zwsp(buf_str(&got), got.len, &want);
+	slack_text(&whole, s, n, (size_t)1 << 40);
+	unescape(buf_str(&whole), whole.len, &shown);
+	buf_reset(&got);
+	fuzz_without_zwsp(buf_str(&shown), shown.len, &got);
+	FUZZ_ASSERT(got.len == want.len &&
+	    memcmp(buf_str(&got), buf_str(&want), want.len) == 0);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		buf_reset(&out);
+		buf_reset(&shown);
+		slack_text(&out, s, n, limits[i]);
+		FUZZ_ASSERT(utf8_runes(buf_str(&out), out.len) <= limits[i]);
+		FUZZ_ASSERT(memchr(buf_str(&out), '<', out.len) == NULL);
+		FUZZ_ASSERT(memchr(buf_str(&out), '>', out.len) == NULL);
+		if (out.len == whole.len &&
+		    memcmp(buf_str(&out), buf_str(&whole), whole.len) == 0) {
+			unescape(buf_str(&out), out.len, &shown);
+			check_defused(buf_str(&shown), shown.len);
+			continue;
 		}
+		FUZZ_ASSERT(out.len >= MARKER_LEN && memcmp(out.data +
+		    out.len - MARKER_LEN, CHAT_CUT_MARKER, MARKER_LEN) == 0);
+		keep = out.len - MARKER_LEN;
+		FUZZ_ASSERT(keep < whole.len &&
+		    memcmp(out.data, whole.data, keep) == 0);
+		unescape(out.data, keep, &shown);
+		check_defused(buf_str(&shown), shown.len);
+		for (at = 0, chars = 0; at < keep; chars += c)
+			at += unit(whole.data + at, whole.len - at, &c);
+		FUZZ_ASSERT(at == keep);
+		at += unit(whole.data + at, whole.len - at, &c);
+		chars += c;
+		while (fuzz_is_zwsp(whole.data + at, whole.len - at)) {
+			at += sizeof(CHAT_ZWSP) - 1;
+			chars++;
+		}
+		FUZZ_ASSERT(chars + CHAT_CUT_MARKER_CHARS > limits[i]);
+		/* and only when the whole would not have fitted */
+		for (; at < whole.len; chars += c)
+			at += unit(whole.data + at, whole.len - at, &c);
+		FUZZ_ASSERT(chars > limits[i]);
+	}
+	buf_free(&whole);
 	buf_free(&out);
+	buf_free(&shown);
+	buf_free(&want);
+	buf_free(&got);
 }
 
 int
