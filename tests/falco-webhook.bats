@@ -370,11 +370,11 @@ $(sample 2)"
 	printf '%s\n' '{"rule":"Shell","priority":"Critical","output":"@everyone look: <@&42> [click](https://evil.example)"}' >in
 	run -0 falco-webhook -q --url-file discord-url \
 	  --defuse discord --max-chars 2000 --rate 5/2s \
-	  --json 'content=Falco **%priority** %rule: %output' \
+	  --json 'content=**%priority** %rule: %output' \
 	  --json 'allowed_mentions.parse:=[]' in <(sample 9)
 	all_valid
 	zwsp=$'\u200b'
-	assert_equal "$(body 1 .content)" "Falco **Critical** Shell: @${zwsp}everyone look: <${zwsp}@${zwsp}&42> [click]${zwsp}(https://evil.example)"
+	assert_equal "$(body 1 .content)" "**Critical** Shell: @${zwsp}everyone look: <${zwsp}@${zwsp}&42> [click]${zwsp}(https://evil.example)"
 	assert_equal "$(jq -c .allowed_mentions "$RECV/1.plain")" '{"parse":[]}'
 }
 
@@ -382,7 +382,7 @@ $(sample 2)"
 	start_receiver --validate discord 204
 	printf '{"rule":"R","priority":"Notice","output":"%s"}\n' "$(head -c 3000 /dev/zero | tr '\0' x)" >in
 	run -0 falco-webhook -q -u "$BASE/api/webhooks/1/t" --defuse discord --max-chars 2000 \
-	  --json 'content=Falco **%priority** %rule: %output' --json 'allowed_mentions.parse:=[]' in
+	  --json 'content=**%priority** %rule: %output' --json 'allowed_mentions.parse:=[]' in
 	all_valid
 	assert_equal "$(body 1 '.content | length')" 2000
 }
@@ -392,10 +392,10 @@ $(sample 2)"
 	secret google-chat-url "$BASE/v1/spaces/AAAA/messages?key=k3y&token=t0k"
 	run -0 falco-webhook -q --url-file google-chat-url \
 	  --defuse google-chat --max-chars 4096 --rate 1/1s \
-	  --json 'text=Falco *%priority* %rule: %output' <(sample 1; sample 2)
+	  --json 'text=*%priority* %rule: %output' <(sample 1; sample 2)
 	all_valid
 	at_least "$(gap 1 2)" 0.9
-	assert_equal "$(body 1 .text)" "Falco *Critical* Terminal shell in container: $(sample 1 | jq -r .output)"
+	assert_equal "$(body 1 .text)" "*Critical* Terminal shell in container: $(sample 1 | jq -r .output)"
 }
 
 @test "the Google Chat recipe breaks <users/all> and links in alert text" {
@@ -403,10 +403,10 @@ $(sample 2)"
 	printf '%s\n' '{"rule":"R","priority":"Notice","output":"<users/all> <https://evil.example|docs> @all"}' >in
 	run -0 falco-webhook -q -u "$BASE/v1/spaces/AAAA/messages?key=k&token=t" \
 	  --defuse google-chat --max-chars 4096 --rate 1/1s \
-	  --json 'text=Falco *%priority* %rule: %output' in
+	  --json 'text=*%priority* %rule: %output' in
 	all_valid
 	zwsp=$'\u200b'
-	assert_equal "$(body 1 .text)" "Falco *Notice* R: <${zwsp}users/all> <${zwsp}https://evil.example|docs> @${zwsp}all"
+	assert_equal "$(body 1 .text)" "*Notice* R: <${zwsp}users/all> <${zwsp}https://evil.example|docs> @${zwsp}all"
 }
 
 @test "the PagerDuty recipe maps each priority to a severity through falco-route" {
