@@ -850,7 +850,7 @@ syntax_error() {
 }
 
 @test "a regex too large to compile is refused" {
-	syntax_error 'proc.name regex "((a{1,100}){1,100}){1,100}"' 17 'invalid regex: regular expression is too large'
+	syntax_error 'proc.name regex "((a{1,100}){1,100}){1,100}"' 17 'invalid regex: regular expression is too large at offset 26'
 }
 
 # ---- macros from rules files ----
