@@ -111,7 +111,7 @@ fuzz_utf8_valid(const char *s, size_t n, size_t *runes)
 	return 1;
 }
 
-/* ---- a strict JSON reader: p moves past what it accepts ---- */
+/* ---- a strict JSON reader: c->p moves past what it accepts ---- */
 
 struct json_cursor {
 	const char *p, *end;
@@ -171,7 +171,10 @@ json_number(struct json_cursor *c)
 	return 1;
 }
 
-/* the four hex digits after the 'u' at c->p, c->p left on the last; or past 0xffff */
+/*
+ * The value of the four hex digits after the 'u' at c->p, which is left
+ * on the last; past 0xffff when they are not four hex digits.
+ */
 static unsigned long
 json_hex4(struct json_cursor *c)
 {
