@@ -363,6 +363,24 @@ passed_through() {
 	assert_equal "$(cat dead.ndjson)" "$(sample 1)"
 }
 
+@test "falco-slack inside the sandbox opens its dead-letter file again after SIGHUP" {
+	RECEIVER_URL_VAR=SLACK_WEBHOOK_URL start_receiver '400:invalid_payload'
+	on_fifo 7 falco-slack --rate 100/1s --dead-letter dead.ndjson
+	sample 1 >&7
+	wait_until 10 lines_in dead.ndjson 1 || fail "nothing was dead-lettered: $(cat "$FIFO_ERR")"
+	# logrotate's way: move the file, then tell the program
+	mv dead.ndjson dead.ndjson.1
+	kill -HUP "$FIFO_PID"
+	sample 2 >&7
+	wait_until 10 lines_in dead.ndjson 1 || fail "no new dead-letter file: $(cat "$FIFO_ERR")"
+	run -0 confinement "$FIFO_PID"
+	assert_output "$CONFINED"
+	fifo_finish 7
+	assert_equal "$status" 1
+	assert_equal "$(cat dead.ndjson.1)" "$(sample 1)"
+	assert_equal "$(cat dead.ndjson)" "$(sample 2)"
+}
+
 @test "falco-slack following a file is never started for one alert, and may not fork either" {
 	skip_probe_under_valgrind
 	RECEIVER_URL_VAR=SLACK_WEBHOOK_URL start_receiver

@@ -95,7 +95,7 @@ static const struct opt_spec options[] = {
 	{ "verbose", OPT_VERBOSE, no_argument, NULL,
 	    "print each sink's summary at exit even when nothing was lost" },
 	{ "no-sandbox", OPT_NO_SANDBOX, no_argument, NULL,
-	    "do not confine the program and its sinks with seccomp (for debugging)" },
+	    "do not confine it and its sinks with seccomp (for debugging)" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ "version", 'V', no_argument, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }

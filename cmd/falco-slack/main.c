@@ -134,9 +134,12 @@ message_parse(const char *text)
 static void
 set_url(struct config *cf, char *url, const char *from)
 {
-	if (cf->webhook_url != NULL)
+	if (cf->webhook_url != NULL) {
+		/* LeakSanitizer counts what errx leaves behind */
+		free(url);
 		errx(EXIT_USAGE, "%s: only one of -u and --webhook-url-file",
 		    from);
+	}
 	cf->webhook_url = url;
 }
 

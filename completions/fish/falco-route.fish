@@ -21,7 +21,7 @@ complete -c falco-route -l restart-max -x -d 'Restarts of a |CMD that reads noth
 complete -c falco-route -l max-procs -x -d '!CMD runs at once'
 complete -c falco-route -l exec-timeout -x -d 'Kill a !CMD run after a duration'
 complete -c falco-route -l drain-timeout -x -d 'Time to deliver what is queued at the end'
-complete -c falco-route -l no-sandbox -d 'Do not confine the program and its sinks with seccomp (for debugging)'
+complete -c falco-route -l no-sandbox -d 'Do not confine it and its sinks with seccomp (for debugging)'
 complete -c falco-route -l follow -d 'At the end of a FIFO or file wait for more, as tail -F'
 complete -c falco-route -l max-line-bytes -x -d 'Skip longer lines with a warning (bytes, K, M, G)'
 complete -c falco-route -l verbose -d 'Print every sink summary at exit'
