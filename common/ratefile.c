@@ -1,6 +1,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -28,6 +29,7 @@ struct ratefile {
 	long long count;
 	double seconds;
 	struct buf memory;	/* the file's text, in memory mode */
+	char taken[32];		/* the time written by this process's last take */
 };
 
 static struct ratefile *
@@ -252,7 +254,8 @@ take_locked(struct ratefile *r, const char *what)
 	free(events);
 	rc = live < r->count;
 	if (rc) {
-		buf_printf(&kept, "%.9f ", now);
+		snprintf(r->taken, sizeof(r->taken), "%.9f", now);
+		buf_printf(&kept, "%s ", r->taken);
 		add_what(&kept, what);
 		buf_addc(&kept, '\n');
 	}
@@ -276,6 +279,66 @@ ratefile_take(struct ratefile *r, const char *what)
 	if (r->fd >= 0 && lock_file(r->fd, LOCK_EX) < 0)
 		return -1;
 	rc = take_locked(r, what);
+	saved = errno;
+	if (r->fd >= 0)
+		lock_file(r->fd, LOCK_UN);
+	errno = saved;
+	return rc;
+}
+
+/* the line of this process's last take gets the time now */
+static int
+restamp_locked(struct ratefile *r)
+{
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	size_t n = strlen(r->taken);
+	const char *p, *end;
+	int rc = 0;
+
+	if (r->fd >= 0 && read_all(r->fd, &text) < 0) {
+		buf_free(&text);
+		return -1;
+	}
+	if (r->fd < 0)
+		buf_add(&text, r->memory.data, r->memory.len);
+	p = text.data;
+	end = text.data + text.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+
+		if (n > 0 && (size_t)(next - p) > n &&
+		    memcmp(p, r->taken, n) == 0 && p[n] == ' ') {
+			snprintf(r->taken, sizeof(r->taken), "%.9f", wall_now());
+			buf_adds(&out, r->taken);
+			buf_add(&out, p + n, (size_t)(next - p) - n);
+			n = 0;	/* one line only */
+		} else {
+			buf_add(&out, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	if (r->fd < 0) {
+		buf_reset(&r->memory);
+		buf_add(&r->memory, out.data, out.len);
+	} else if (n == 0 && write_all(r->fd, &out) < 0) {
+		rc = -1;
+	}
+	buf_free(&text);
+	buf_free(&out);
+	return rc;
+}
+
+int
+ratefile_restamp(struct ratefile *r)
+{
+	int rc, saved;
+
+	if (r->taken[0] == '\0')
+		return 0;
+	if (r->fd >= 0 && lock_file(r->fd, LOCK_EX) < 0)
+		return -1;
+	rc = restamp_locked(r);
 	saved = errno;
 	if (r->fd >= 0)
 		lock_file(r->fd, LOCK_UN);

@@ -37,6 +37,14 @@ struct ratefile *ratefile_memory(long long count, double seconds);
  */
 int ratefile_take(struct ratefile *r, const char *what);
 /*
+ * The event this process took last ended now: its time moves here, so
+ * a request is counted from its answer and the receiver never sees more
+ * than count in a window however long the request took. 0, or -1 with
+ * errno when the file could not be locked, read or written; an event
+ * already gone from the file is left gone.
+ */
+int ratefile_restamp(struct ratefile *r);
+/*
  * Seconds until the window has room for one more event: 0 now, else
  * when the oldest event that fills it leaves. -1 when the file could
  * not be locked or read (errno set).

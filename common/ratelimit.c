@@ -118,6 +118,11 @@ ratelimit_try(struct ratelimit *rl)
 void
 ratelimit_restamp(struct ratelimit *rl)
 {
+	if (rl->shared != NULL) {
+		if (ratefile_restamp(rl->shared) == 0)
+			return;
+		unshare(rl);
+	}
 	if (rl->count == 0 || rl->used == 0)
 		return;
 	rl->times[(rl->head + rl->used - 1) % rl->count] = clock_now();
