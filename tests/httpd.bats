@@ -87,7 +87,7 @@ stop_serve() {
 	start_serve
 	curl -sS -D - "http://127.0.0.1:$PORT/slow/1" >"$BATS_TEST_TMPDIR/answer" &
 	curl_pid=$!
-	sleep 0.3
+	wait_until 10 grep -q "slow request under way" "$BATS_TEST_TMPDIR/err"
 	stop_serve
 	wait "$curl_pid"
 	run -0 cat "$BATS_TEST_TMPDIR/answer"
@@ -102,7 +102,7 @@ stop_serve() {
 	start_serve
 	curl -sS "http://127.0.0.1:$PORT/slow/2" >"$BATS_TEST_TMPDIR/answer" &
 	curl_pid=$!
-	sleep 0.3
+	wait_until 10 grep -q "slow request under way" "$BATS_TEST_TMPDIR/err"
 	kill -TERM "$serve_pid"
 	sleep 0.3
 	run -7 curl -sS "http://127.0.0.1:$PORT/late"

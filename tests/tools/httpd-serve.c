@@ -7,7 +7,8 @@
  * Every request is answered from its path:
  *   /status/N        status N
  *   /retry/SECONDS   503 with Retry-After from SECONDS (a decimal)
- *   /slow/SECONDS    200 after sleeping that long in the handler
+ *   /slow/SECONDS    200 after sleeping that long in the handler, which
+ *                    first says so on stderr
  *   /header/NAME     200, the request header NAME's value (or "(none)")
  *   anything else    200, "METHOD PATH LENGTH" and a newline, then the body
  * On SIGTERM it stops the server (httpd_stop), prints "stopped" and exits 0.
@@ -38,6 +39,8 @@ serve(void *ctx, const struct httpd_request *req, struct httpd_response *r)
 		r->retry_after = strtod(req->path + 7, NULL);
 		buf_adds(&r->body, "busy\n");
 	} else if (strncmp(req->path, "/slow/", 6) == 0) {
+		/* the tests wait for this line, not for a guessed time */
+		fprintf(stderr, "slow request under way\n");
 		clock_sleep(strtod(req->path + 6, NULL));
 		buf_adds(&r->body, "slow done\n");
 	} else if (strncmp(req->path, "/header/", 8) == 0) {
