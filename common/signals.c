@@ -116,6 +116,12 @@ signals_take(void)
 }
 
 int
+signals_pending(void)
+{
+	return atomic_load(&pending) != 0;
+}
+
+int
 stop_requested(void)
 {
 	return atomic_load(&stopped);

@@ -30,6 +30,8 @@ void signals_init(unsigned also, double drain_timeout);
 int signals_wake_fd(void);
 /* the SIGNAL_* bits that arrived since the last call; drains the wake fd */
 unsigned signals_take(void);
+/* 1 when signals_take() has bits to give: a check without a system call */
+int signals_pending(void);
 
 /* 1 once SIGTERM or SIGINT arrived, or stop_request() was called */
 int stop_requested(void);

@@ -506,7 +506,9 @@ main(int argc, char **argv)
 	reader_on_wait(r.reader, before_read, &r);
 	for (;;) {
 		wait_for_room(&r);
-		handle_signals(&r);
+		/* per line: only a flag is read unless a signal came */
+		if (signals_pending())
+			handle_signals(&r);
 		if (!reader_next(r.reader, &line))
 			break;
 		route_line(&r, &line);
