@@ -819,3 +819,9 @@ falco-route: FALCO_K8S_POD: the value is 200000 bytes: cut to 131007"
 	assert_line --index 3 "             ^"
 	assert_line --index 4 "falco-route: routes not read again: the routes in force stay"
 }
+
+@test "/dev/null, by any of its names, is one sink that counts every alert it takes as delivered" {
+	run -0 --separate-stderr falco-route --verbose --default /dev/null \
+	    --when 'priority >= error' --to ./../../../../../../../../dev/null "$SAMPLES"
+	assert_equal "$stderr" "falco-route: './../../../../../../../../dev/null': 16 delivered, 0 spooled, 0 dropped, 0 failed"
+}

@@ -70,6 +70,7 @@ struct sink {
 	int fifo;		/* PATH, "-" or "&N" that is a pipe: written alerts
 				 * count as delivered only once read (FIONREAD) */
 	int waiting_for_space;	/* PATH whose disk is full: tried again later */
+	int discards;		/* /dev/null: a write cannot fail, none is made */
 	int spool_blocked;	/* the spool failed once: said, not again */
 	int space_said;		/* a full disk was said, and nothing written since */
 	size_t write_off;	/* bytes of the first pending item already written */
