@@ -5,6 +5,11 @@
 
 load test_helper
 
+# A user and Debian build the tarball from a clean environment: the
+# SANITIZE=1 that "make SANITIZE=1 check" passes down (in MAKEFLAGS and
+# the environment) would build it into build/sanitize, not build/.
+unset MAKEFLAGS MFLAGS MAKELEVEL SANITIZE VALGRIND
+
 setup_file() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	PKG=$BATS_FILE_TMPDIR
@@ -24,10 +29,10 @@ setup_file() {
 		echo unpacked-no-tarball >"$PKG/deb/build.status"
 		return 0
 	fi
+	local status=0
 	(cd "$PKG/deb/falco-pipes-$VERSION" &&
-	    DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc \
-	    >"$PKG/deb/build.log" 2>&1
-	    echo $? >"$PKG/deb/build.status")
+	    DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc) >"$PKG/deb/build.log" 2>&1 || status=$?
+	echo "$status" >"$PKG/deb/build.status"
 }
 
 debian_tools_missing() {
