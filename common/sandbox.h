@@ -37,10 +37,12 @@ enum sandbox_profile {
 	 */
 	SANDBOX_FOLLOW,
 	/*
-	 * A sender: the filter's calls, plus files (open, rename, unlink,
-	 * mkdir, fsync: spools, dead letters, CA bundles), sockets (TCP,
-	 * UDP, Unix and netlink for the resolver; listening too) and
-	 * threads. No exec, no fork, no ptrace.
+	 * A sender or server (falco-loki, falco-webhook, falco-listen,
+	 * falco-prom, falco-netpol, falco-slack reading files): the
+	 * filter's calls, plus files (open, rename, unlink, mkdir, fsync:
+	 * spools, dead letters, CA bundles), sockets (TCP, UDP, Unix and
+	 * netlink for the resolver; listening too) and threads. No exec,
+	 * no fork, no ptrace.
 	 */
 	SANDBOX_NETWORK,
 	/*
@@ -51,9 +53,10 @@ enum sandbox_profile {
 	 */
 	SANDBOX_NETWORK_FORK,
 	/*
-	 * A program that runs commands (falco-route): everything but calls
-	 * that no sink command needs and an intruder would want (ptrace,
-	 * mount, modules, bpf, namespaces, kexec, clock setting, ...).
+	 * A program that runs commands (falco-route, and falco-netpol with
+	 * an exec credential plugin): everything but calls that no command
+	 * it runs needs and an intruder would want (ptrace, mount,
+	 * modules, bpf, namespaces, kexec, clock setting, ...).
 	 * Its children inherit the filter and no_new_privs, so a set-uid
 	 * command (sudo) gains nothing.
 	 */

@@ -317,8 +317,10 @@ passed_through() {
 	sample 2 >alerts.ndjson
 	passed_through 2
 	kill -TERM "$FIFO_PID"
-	wait "$FIFO_PID" || true
+	status=0
+	wait "$FIFO_PID" || status=$?
 	FIFO_PID=
+	assert_equal "$status" 0
 	assert_equal "$(cat out)" "$(sample 1; sample 2)"
 }
 
@@ -391,8 +393,10 @@ passed_through() {
 	run -0 probe "$FIFO_PID"
 	assert_output "$NETWORK_PROFILE"
 	kill -TERM "$FIFO_PID"
-	wait "$FIFO_PID" || true
+	status=0
+	wait "$FIFO_PID" || status=$?
 	FIFO_PID=
+	assert_equal "$status" 0
 	assert_equal "$(requests)" 1
 }
 
