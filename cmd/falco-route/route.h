@@ -74,6 +74,10 @@ struct sink {
 	int spool_blocked;	/* the spool failed once: said, not again */
 	int space_said;		/* a full disk was said, and nothing written since */
 	size_t write_off;	/* bytes of the first pending item already written */
+	/* PATH and descriptors that are not pipes: alerts taken with nothing
+	 * queued, written together (sink_flush) before the next read */
+	struct buf batch;
+	size_t batch_alerts;
 	struct item_ring queue;
 	struct spool *spool;		/* what a full queue cannot hold */
 	struct spool *dead_letters;	/* undeliverable alerts, kept for the user */

@@ -15,13 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +40,8 @@
 #define REOPEN_DELAY_ERROR 1.0
 #define DRAIN_CHECK_DELAY 0.02	/* how often to ask a pipe if it was read */
 #define SPACE_RETRY_DELAY 1.0	/* a full disk, tried again */
+/* a sink's batch is written once it holds this much */
+#define BATCH_BYTES (64 * 1024)
 /* execve(2) refuses a single environment string longer than this */
 #define ENV_VALUE_MAX (128 * 1024 - 64)
 
@@ -435,23 +435,6 @@ sink_start(struct router *r, struct sink *s)
 	}
 }
 
-void
-sinks_reopen_files(struct router *r)
-{
-	struct sink *s;
-	size_t i;
-
-	for (i = 0; i < r->nsinks; i++) {
-		s = r->sinks[i];
-		/* never in the middle of an alert */
-		if (s->kind != SINK_FILE || s->dead || s->finished ||
-		    s->write_off > 0)
-			continue;
-		if (file_open(s) < 0)
-			file_open_later(s);
-	}
-}
-
 /* ---- writing ---- */
 
 /* fill the queue back from the spool, oldest first */
@@ -572,6 +555,68 @@ sink_write(struct router *r, struct sink *s)
 			sink_item_written(s);
 		if (pending(s) < r->config.queue_max / 2 + 1)
 			sink_refill(r, s);
+	}
+}
+
+/*
+ * Write the batch in one write(2). Each alert of it counts as delivered
+ * once all its bytes are written; the others are queued in order, the
+ * first with what was written of it, so a full disk, a closed socket or a
+ * later retry treats them as it treats any queued alert.
+ */
+static void
+sink_flush(struct router *r, struct sink *s)
+{
+	const char *p = s->batch.data, *end = p + s->batch.len, *nl;
+	size_t done = 0;
+	ssize_t n = 0;
+	int error = 0;
+
+	if (s->batch.len == 0)
+		return;
+	if (s->fd >= 0 && !s->waiting_for_space) {
+		do
+			n = write(s->fd, p, s->batch.len);
+		while (n < 0 && errno == EINTR);
+		error = n < 0 ? errno : 0;
+		done = n > 0 ? (size_t)n : 0;
+	}
+	if (done == s->batch.len) {
+		s->delivered += s->batch_alerts;
+	} else {
+		for (; p < end; p = nl + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if ((size_t)(nl + 1 - s->batch.data) <= done) {
+				s->delivered++;
+				continue;
+			}
+			ring_push(&s->queue, item_copy(p, (size_t)(nl - p)));
+			if ((size_t)(p - s->batch.data) < done)
+				s->write_off = done - (size_t)(p - s->batch.data);
+		}
+	}
+	buf_reset(&s->batch);
+	s->batch_alerts = 0;
+	if (error != 0 && error != EAGAIN)
+		sink_write_error(r, s, error);
+}
+
+void
+sinks_reopen_files(struct router *r)
+{
+	struct sink *s;
+	size_t i;
+
+	for (i = 0; i < r->nsinks; i++) {
+		s = r->sinks[i];
+		/* what was read before the signal goes to the file it had */
+		sink_flush(r, s);
+		/* never in the middle of an alert */
+		if (s->kind != SINK_FILE || s->dead || s->finished ||
+		    s->write_off > 0)
+			continue;
+		if (file_open(s) < 0)
+			file_open_later(s);
 	}
 }
 
@@ -776,6 +821,7 @@ sink_runs(const struct router *r, const struct sink *s)
 static void
 sink_pump(struct router *r, struct sink *s)
 {
+	sink_flush(r, s);
 	if (s->dead)
 		return;
 	if (pending(s) < r->config.queue_max / 2 + 1)
@@ -824,33 +870,29 @@ sink_overflow(struct router *r, struct sink *s, const char *line, size_t len)
 	return 0;
 }
 
-/* the fast way for files: straight from the reader, one writev */
-static void
-sink_write_now(struct router *r, struct sink *s, const char *line, size_t len)
+/* PATH and descriptors that are not pipes, with nothing waiting: batched */
+static int
+sink_batches(const struct sink *s)
 {
-	struct iovec iov[2] = {
-		{ (void *)(uintptr_t)line, len },
-		{ (void *)(uintptr_t)"\n", 1 },
-	};
-	ssize_t n;
+	return (s->kind == SINK_FILE || s->kind == SINK_FD) && s->fd >= 0 &&
+	    !s->fifo && !s->waiting_for_space && pending(s) == 0 &&
+	    spool_records(s->spool) == 0;
+}
 
+static void
+sink_batch(struct router *r, struct sink *s, const char *line, size_t len)
+{
 	/* --default /dev/null: most alerts of a stream, and no write can fail */
 	if (s->discards) {
 		s->delivered++;
 		return;
 	}
-	do
-		n = writev(s->fd, iov, 2);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)len + 1) {
-		s->delivered++;
-		return;
-	}
-	/* queued first: whatever the error does with the queue, it has this one */
-	ring_push(&s->queue, item_copy(line, len));
-	s->write_off = n > 0 ? (size_t)n : 0;
-	if (n < 0 && errno != EAGAIN)
-		sink_write_error(r, s, errno);
+	buf_add(&s->batch, line, len);
+	buf_addc(&s->batch, '\n');
+	/* the batch counts against --queue as queued alerts do */
+	if (++s->batch_alerts >= r->config.queue_max ||
+	    s->batch.len >= BATCH_BYTES)
+		sink_flush(r, s);
 }
 
 /* line: the alert's bytes without its newline */
@@ -865,15 +907,16 @@ sink_give(struct router *r, struct sink *s, const char *line, size_t len)
 		free(item.data);
 		return 0;
 	}
+	if (sink_batches(s)) {
+		sink_batch(r, s, line, len);
+		return 0;
+	}
+	/* what is batched goes before this one */
+	sink_flush(r, s);
 	if (spool_records(s->spool) > 0 || pending(s) >= r->config.queue_max) {
 		if (sink_overflow(r, s, line, len) < 0)
 			return -1;
 		sink_pump(r, s);
-		return 0;
-	}
-	if ((s->kind == SINK_FILE || s->kind == SINK_FD) && s->fd >= 0 &&
-	    !s->fifo && !s->waiting_for_space && pending(s) == 0) {
-		sink_write_now(r, s, line, len);
 		return 0;
 	}
 	ring_push(&s->queue, item_copy(line, len));
@@ -1037,7 +1080,8 @@ sink_try_finish(const struct router *r, struct sink *s)
 			s->finished = 1;
 		return s->finished;
 	}
-	if (pending(s) > 0 || spool_records(s->spool) > 0)
+	if (s->batch.len > 0 || pending(s) > 0 ||
+	    spool_records(s->spool) > 0)
 		return 0;
 	switch (s->kind) {
 	case SINK_FILE:
@@ -1113,6 +1157,7 @@ sinks_abandon(struct router *r)
 			kill(-s->pid, SIGKILL);
 		}
 		s->closing = 1;
+		sink_flush(r, s);
 		sink_close_fds(s);
 		sink_give_up_queue(r, s);
 		s->finished = 1;
@@ -1144,6 +1189,7 @@ sinks_summary(struct router *r)
 	size_t i;
 
 	for (i = 0; i < r->nsinks; i++) {
+		sink_flush(r, r->sinks[i]);
 		pipe_confirm(r->sinks[i]);
 		sink_summary(r->sinks[i]);
 	}
@@ -1190,6 +1236,7 @@ sinks_free(struct router *r)
 		while (q->count > 0)
 			free(ring_pop(q).data);
 		free(q->items);
+		buf_free(&r->sinks[i]->batch);
 	}
 	free(r->runs);
 	r->runs = NULL;
