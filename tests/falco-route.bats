@@ -731,6 +731,24 @@ status 0"
 	cmp out.ndjson seq.ndjson
 }
 
+@test "a disk that fills inside one write: the whole lines written count as delivered, the rest is kept" {
+	numbered 400 >seq.ndjson
+	# room for part of the 34 KiB of alerts, which go out in one write
+	run in_small_tmpfs 32 'head -c 20000 /dev/zero >small/filler
+	    falco-route --drain-timeout 1.5 --when "rule exists" --to small/out.ndjson \
+	    seq.ndjson 2>err; echo "status $?" >>err; cp small/out.ndjson out.ndjson'
+	run -0 cat err
+	[[ $output =~ "'small/out.ndjson': "([0-9]+)" delivered, 0 spooled, 0 dropped, "([0-9]+)" failed" ]] ||
+	    fail "summary: $output"
+	assert_equal "${BASH_REMATCH[1]}" "$(wc -l <out.ndjson)"
+	assert_equal "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" 400
+	[ "${BASH_REMATCH[2]}" -gt 0 ]
+	assert_line --index 0 "falco-route: 'small/out.ndjson': No space left on device: trying again every 1s"
+	assert_line "status 1"
+	# whole lines only in the file, and the dead letters are the rest, in order
+	cat out.ndjson spool/falco-route.failed.* | cmp - seq.ndjson
+}
+
 @test "a slow sink while the spool directory is full: reading waits, said once, nothing lost" {
 	numbered 3000 >seq.ndjson
 	run in_small_tmpfs 16 'falco-route --queue 10 --drain-timeout 60 --spool-dir small \
