@@ -15,7 +15,7 @@ SECONDS is the monotonic clock when the request's headers were read.
 Answers are given in order, one per request; the last one repeats
 (default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], "hang"
 (wait 30 seconds without answering, past any client timeout) or "hold"
-(answer 200 ok only once the file DIR/release exists, waiting at most 30
+(answer 200 ok only once the file DIR/release exists, waiting at most 120
 seconds: the test decides when the webhook answers) or "drop" (close the
 connection without an answer). A BODY that starts
 with "{" is sent as application/json, any other as text/plain.
@@ -142,7 +142,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if status == "hold":
             release = os.path.join(outdir, "release")
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while not os.path.exists(release) and time.monotonic() < deadline:
                 time.sleep(0.01)
             status, text = 200, "ok"
