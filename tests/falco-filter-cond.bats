@@ -544,6 +544,13 @@ syntax_error() {
 	stderr_is "falco-filter: $RULES/doubling.yaml: list 'l16': more than 100000 items once lists in it are expanded"
 }
 
+@test "a rules file larger than 16 MiB is refused, not loaded into memory" {
+	{ cat "$MACROS"; python3 -c 'import sys; sys.stdout.write(("# " + "x" * 1021 + "\n") * 16384)'; } >"$BATS_TEST_TMPDIR/big.yaml"
+	run -2 --separate-stderr falco-filter -l "$BATS_TEST_TMPDIR/big.yaml" 'rule exists' "$LISTED"
+	assert_output ""
+	stderr_is "falco-filter: $BATS_TEST_TMPDIR/big.yaml: larger than 16 MiB"
+}
+
 @test "a missing rules file is an error" {
 	run -2 --separate-stderr falco-filter -l "$RULES/absent.yaml" 'rule exists' "$LISTED"
 	stderr_is "falco-filter: $RULES/absent.yaml: No such file or directory"
