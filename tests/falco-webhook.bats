@@ -338,6 +338,30 @@ $(sample 2)"
 	[ "$received" -gt $((limit * 1024 * 2)) ] || fail "only $received bytes received"
 }
 
+@test "past --max-spool reading waits, said once a backlog, and every alert is then posted in order" {
+	start_receiver hold
+	mkfifo fifo
+	falco-webhook -u "$BASE/" --queue-size 1 --max-spool 2K fifo >out 2>err 3>&- &
+	HOOK_PID=$!
+	exec 4>fifo
+	cat "$SAMPLES" >&4
+	wait_until 10 grep -q 'cannot take more' err || fail "never said: $(cat err)"
+	sleep 0.3
+	# one alert posted (held), one queued, 2 KiB on disk: reading paused
+	(( $(wc -l <out) < 8 )) || fail "$(wc -l <out) alerts read past the spool's 2 KiB"
+	touch "$RECV/release"
+	exec 4>&-
+	wait "$HOOK_PID"
+	HOOK_PID=
+	# said at the first backlog, and again only if one builds up anew
+	# after the queue was empty (the posts after the release may)
+	run -1 grep -v -E "^falco-webhook: '$STATE_DIRECTORY/falco-webhook\.queue\.[A-Za-z0-9]+' cannot take more: reading waits for the backlog\$" err
+	run -0 cmp out "$SAMPLES"
+	assert_equal "$(requests)" 16
+	for i in $(seq 16); do cat "$RECV/$i.body"; echo; done >posted
+	run -0 cmp posted "$SAMPLES"
+}
+
 @test "--rate spaces the requests" {
 	start_receiver
 	run -0 falco-webhook -q -u "$BASE/" --rate 1/1s <(sample 1; sample 2; sample 3)
