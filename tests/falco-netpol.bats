@@ -1384,3 +1384,27 @@ falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused
 	assert_output ""
 	stderr_is "falco-netpol: $HOME/.kube/config: larger than 16 MiB"
 }
+
+@test "more than 64 --allow-cidr, --protect or --namespace is a usage error" {
+	local cidrs=() protect=() namespaces=() i
+	for i in $(seq 65); do
+		cidrs+=(--allow-cidr "10.0.$i.0/24")
+		protect+=(--protect "p$i")
+		namespaces+=(--namespace "n$i")
+	done
+	run -2 --separate-stderr falco-netpol -n "${cidrs[@]}" </dev/null
+	stderr_is "falco-netpol: --allow-cidr: more than 64"
+	run -2 --separate-stderr falco-netpol -n "${protect[@]}" </dev/null
+	stderr_is "falco-netpol: --protect: more than 64"
+	run -2 --separate-stderr falco-netpol -n "${namespaces[@]}" </dev/null
+	stderr_is "falco-netpol: --namespace: more than 64"
+}
+
+@test "a pod name longer than 253 bytes fails the alert and no request is made" {
+	local pod
+	start_api
+	pod=$(head -c 254 /dev/zero | tr '\0' p)
+	run -1 --separate-stderr netpol <(alert default "$pod")
+	assert_output "$(annotated "$(alert default "$pod")" '{"action":"failed","namespace":"default","pod":"'"$pod"'","policy":null,"reason":"invalid namespace or pod name"}')"
+	[ ! -s "$LOG" ] || fail "requests: $(cat "$LOG")"
+}
