@@ -22,7 +22,6 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define RESPONSE_BODY_MAX (1024 * 1024)
 /* a Retry-After beyond this is taken as this: a server cannot park us for a day */
 #define RETRY_AFTER_MAX 300.0
 /* how often a wait asks options->cancelled */
@@ -94,15 +93,28 @@ set_tls(CURL *curl, const struct http_options *o)
 	curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
 }
 
+/* where an answer's body goes while it arrives */
+struct body_sink {
+	struct http_response *resp;
+	size_t max;		/* http_options.max_answer */
+};
+
 static size_t
 collect_body(char *data, size_t size, size_t count, void *ctx)
 {
-	struct http_response *resp = ctx;
+	struct body_sink *sink = ctx;
+	struct http_response *resp = sink->resp;
 	size_t n = size * count;
-	size_t room = RESPONSE_BODY_MAX - resp->body_len;
+	size_t room = sink->max - resp->body_len;
 	size_t take = n < room ? n : room;
 
-	/* beyond the cap the rest is read and dropped, so the connection stays usable */
+	/*
+	 * The server may be hostile or broken: past the cap the rest is
+	 * read and dropped, so memory stays bounded and the connection
+	 * usable; --timeout ends a body that never does.
+	 */
+	if (take < n)
+		resp->truncated = 1;
 	if (take > 0) {
 		resp->body = xrealloc(resp->body, resp->body_len + take + 1);
 		memcpy(resp->body + resp->body_len, data, take);
@@ -138,6 +150,8 @@ http_client_new(const struct http_options *options)
 	o->connect_timeout = positive_or(o->connect_timeout, connect_default);
 	o->backoff_initial = positive_or(o->backoff_initial, 0.5);
 	o->backoff_max = positive_or(o->backoff_max, 30);
+	if (o->max_answer == 0)
+		o->max_answer = HTTP_ANSWER_MAX;
 	if (o->retries < 0)
 		o->retries = 0;
 	snprintf(c->user_agent, sizeof(c->user_agent), "%s",
@@ -264,6 +278,7 @@ http_send_once(struct http_client *c, const struct http_request *req,
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
+	struct body_sink sink;
 	CURLcode rc;
 	long status = 0;
 
@@ -273,7 +288,9 @@ http_send_once(struct http_client *c, const struct http_request *req,
 	headers = make_headers(req);
 	curl_easy_setopt(c->curl, CURLOPT_URL, req->url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+	sink.resp = resp;
+	sink.max = c->options.max_answer;
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	set_method_and_body(c->curl, req);
 

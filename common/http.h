@@ -14,6 +14,9 @@
 
 struct ratelimit;
 
+/* bytes of an answer's body kept unless http_options.max_answer says otherwise */
+#define HTTP_ANSWER_MAX (1024 * 1024)
+
 struct http_options {
 	double timeout;		/* seconds for a whole request; 0: 10 */
 	double connect_timeout;	/* 0: min(timeout, 10) */
@@ -37,6 +40,7 @@ struct http_options {
 	void *cancelled_ctx;
 	/* when non-NULL, every try (retries too) waits for a slot of it */
 	struct ratelimit *rate;
+	size_t max_answer;	/* bytes of an answer's body kept; 0: HTTP_ANSWER_MAX */
 };
 
 struct http_header {
@@ -54,8 +58,9 @@ struct http_request {
 
 struct http_response {
 	long status;		/* 0 when no answer was received */
-	char *body;		/* NUL-terminated, owned; capped at 1 MiB */
+	char *body;		/* NUL-terminated, owned; at most max_answer bytes */
 	size_t body_len;
+	int truncated;		/* the body was longer: the rest was read and dropped */
 	double retry_after;	/* seconds from Retry-After, 0 when absent */
 	int tries;		/* how many requests were made */
 	int retryable;		/* http_send failed on an answer that a

@@ -29,6 +29,7 @@
 #include "exitcode.h"
 #include "lists.h"
 #include "xalloc.h"
+#include "yamlfile.h"
 
 struct items {
 	char **item;
@@ -428,12 +429,31 @@ document_load(struct loader *ld, struct lists *all)
 	return 0;
 }
 
+/* "FILE:LINE: problem", or "FILE: larger than 16 MiB" with no line to name */
+static void
+yaml_error(const char *path, const yaml_parser_t *parser,
+    const struct yaml_file *yf, char **error)
+{
+	int rc;
+
+	if (yf->too_large)
+		rc = asprintf(error, "%s: %s", path,
+		    yaml_file_problem(parser, yf));
+	else
+		rc = asprintf(error, "%s:%zu: %s", path,
+		    (size_t)parser->problem_mark.line + 1,
+		    yaml_file_problem(parser, yf));
+	if (rc < 0)
+		*error = NULL;
+}
+
 int
 lists_load(struct lists *l, const char *path, char **error)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct loader ld = { path, &doc, error };
+	struct yaml_file yf;
 	FILE *f;
 	int rc = 0, more = 1;
 
@@ -448,15 +468,11 @@ lists_load(struct lists *l, const char *path, char **error)
 		fclose(f);
 		return load_error(&ld, NULL, "out of memory");
 	}
-	yaml_parser_set_input_file(&parser, f);
+	yaml_file_input(&parser, &yf, f);
 	/* several "---" documents may follow each other, as Falco allows */
 	while (more && rc == 0) {
 		if (!yaml_parser_load(&parser, &doc)) {
-			if (asprintf(error, "%s:%zu: %s", path,
-			    (size_t)parser.problem_mark.line + 1,
-			    parser.problem != NULL ? parser.problem :
-			    "invalid YAML") < 0)
-				*error = NULL;
+			yaml_error(path, &parser, &yf, error);
 			rc = -1;
 			break;
 		}

@@ -25,36 +25,65 @@ struct regex {
 	atomic_int *warned;
 };
 
-/* Match data is per thread: one struct regex serves every thread. */
-static pthread_key_t match_data_key;
-static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
+/*
+ * Match data and the JIT's stack are per thread: one struct regex serves
+ * every thread, and a JIT stack cannot be shared by two matches at once.
+ */
+struct per_thread {
+	pcre2_match_data *data;
+	pcre2_jit_stack *jit_stack;	/* NULL: PCRE2's own 32 KiB */
+};
+
+static pthread_key_t per_thread_key;
+static pthread_once_t per_thread_once = PTHREAD_ONCE_INIT;
 
 static void
-match_data_free(void *data)
+per_thread_free(void *p)
 {
-	pcre2_match_data_free(data);
+	struct per_thread *t = p;
+
+	pcre2_match_data_free(t->data);
+	pcre2_jit_stack_free(t->jit_stack);
+	free(t);
 }
 
 static void
-match_data_key_create(void)
+per_thread_key_create(void)
 {
-	if (pthread_key_create(&match_data_key, match_data_free) != 0)
+	if (pthread_key_create(&per_thread_key, per_thread_free) != 0)
 		errx(2, "cannot create a thread key");
 }
 
-static pcre2_match_data *
-match_data(void)
+static struct per_thread *
+per_thread(void)
 {
-	pcre2_match_data *data;
+	struct per_thread *t;
 
-	pthread_once(&match_data_once, match_data_key_create);
-	data = pthread_getspecific(match_data_key);
-	if (data != NULL)
-		return data;
-	data = pcre2_match_data_create(1, NULL);
-	if (data == NULL || pthread_setspecific(match_data_key, data) != 0)
+	pthread_once(&per_thread_once, per_thread_key_create);
+	t = pthread_getspecific(per_thread_key);
+	if (t != NULL)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	t->data = pcre2_match_data_create(1, NULL);
+	/*
+	 * The JIT ignores the depth and heap limits and backtracks on a
+	 * stack of its own, 32 KiB unless given one: too small for a value
+	 * of 2,000 bytes under "(a|b)*". Its stack gets the heap limit, so
+	 * the same memory bounds a match with the JIT as without.
+	 */
+	t->jit_stack = pcre2_jit_stack_create(32 * 1024,
+	    (PCRE2_SIZE)REGEX_HEAP_LIMIT_KIB * 1024, NULL);
+	if (t->data == NULL || pthread_setspecific(per_thread_key, t) != 0)
 		errx(2, "out of memory");
-	return data;
+	return t;
+}
+
+/* pcre2_jit_stack_assign's callback: the calling thread's stack */
+static pcre2_jit_stack *
+jit_stack(void *unused)
+{
+	(void)unused;
+	return per_thread()->jit_stack;
 }
 
 static struct regex *
@@ -85,6 +114,7 @@ compile(const char *pattern, size_t len, uint32_t anchors, char *error,
 	pcre2_set_match_limit(re->limits, REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(re->limits, REGEX_DEPTH_LIMIT);
 	pcre2_set_heap_limit(re->limits, REGEX_HEAP_LIMIT_KIB);
+	pcre2_jit_stack_assign(re->limits, jit_stack, NULL);
 	re->shown = xstrndup(pattern, len > 64 ? 64 : len);
 	re->cut = len > 64;
 	re->warned = xcalloc(1, sizeof(*re->warned));
@@ -129,7 +159,7 @@ regex_match(const struct regex *re, const char *s, size_t len)
 {
 	int rc;
 
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, match_data(),
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, per_thread()->data,
 	    re->limits);
 	if (rc >= 0)
 		return 1;

@@ -6,7 +6,8 @@
  * value is the attacker's (proc.cmdline is what they typed). So every
  * match runs under PCRE2's limits: REGEX_MATCH_LIMIT steps of the
  * matcher, REGEX_DEPTH_LIMIT nested backtracking frames and
- * REGEX_HEAP_LIMIT_KIB of memory for them; a match that reaches one gives
+ * REGEX_HEAP_LIMIT_KIB of memory for them (with the JIT, which ignores
+ * those two, a stack of REGEX_HEAP_LIMIT_KIB); a match that reaches one gives
  * up, counts as no match, and is reported once per regex on standard
  * error. Compiling is bounded by PCRE2 itself: a regex whose compiled
  * form would pass its size limit is refused.

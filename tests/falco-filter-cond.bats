@@ -544,6 +544,13 @@ syntax_error() {
 	stderr_is "falco-filter: $RULES/doubling.yaml: list 'l16': more than 100000 items once lists in it are expanded"
 }
 
+@test "a rules file larger than 16 MiB is refused, not loaded into memory" {
+	{ cat "$MACROS"; python3 -c 'import sys; sys.stdout.write(("# " + "x" * 1021 + "\n") * 16384)'; } >"$BATS_TEST_TMPDIR/big.yaml"
+	run -2 --separate-stderr falco-filter -l "$BATS_TEST_TMPDIR/big.yaml" 'rule exists' "$LISTED"
+	assert_output ""
+	stderr_is "falco-filter: $BATS_TEST_TMPDIR/big.yaml: larger than 16 MiB"
+}
+
 @test "a missing rules file is an error" {
 	run -2 --separate-stderr falco-filter -l "$RULES/absent.yaml" 'rule exists' "$LISTED"
 	stderr_is "falco-filter: $RULES/absent.yaml: No such file or directory"
@@ -847,6 +854,20 @@ syntax_error() {
 	run -0 --separate-stderr timeout 30 falco-filter -o %rule 'proc.name regex "(a{1,100}){1,100}"' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in"
 	assert_output "$(printf 'fine\nfine')"
 	stderr_is "falco-filter: regex '(a{1,100}){1,100}': gave up on a value of 5001 bytes (match limit reached), so it does not match; later ones are not reported"
+}
+
+@test "a regex backtracking once per byte matches a value of 200000 bytes: its stack is not PCRE2's 32 KiB" {
+	python3 -c "import json; print(json.dumps({'rule':'long','output_fields':{'proc.name':'ab'*100000}}))" >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr falco-filter -o %rule 'proc.name regex "(a|b)*"' "$BATS_TEST_TMPDIR/in"
+	assert_output long
+	stderr_is ""
+}
+
+@test "a regex that needs more than 20 MiB to backtrack gives up with one warning" {
+	python3 -c "import json; print(json.dumps({'rule':'huge','output_fields':{'proc.name':'ab'*1000000}}))" >"$BATS_TEST_TMPDIR/in"
+	run -1 --separate-stderr falco-filter --max-line-bytes 4M -o %rule 'proc.name regex "(a|b)*"' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in"
+	assert_output ""
+	stderr_is "falco-filter: regex '(a|b)*': gave up on a value of 2000000 bytes (stack limit reached), so it does not match; later ones are not reported"
 }
 
 @test "a regex too large to compile is refused" {

@@ -228,6 +228,29 @@ falco-listen: POST /: line 1: invalid JSON at byte 1"
 	assert_output ""
 }
 
+@test "--max-connections 2: a third connection waits while two are held, and is served once one closes" {
+	start_listen --max-connections 2
+	numbered 1 "$T/one"
+	printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
+		"$(wc -c <"$T/one")" >"$T/request"
+	cat "$T/one" >>"$T/request"
+	run -0 held-connections.py "$PORT" 2 "$T/request"
+	assert_output $'waiting\nHTTP/1.1 200 OK'
+	stop_listen
+	run -0 cmp "$T/out" "$T/one"
+}
+
+@test "request headers over 32 KiB are answered 431 and nothing is written" {
+	start_listen
+	numbered 1 "$T/one"
+	run -0 post "$T/one" -H "X-Filler: $(head -c 33000 /dev/zero | tr '\0' x)"
+	assert_output 431
+	run -0 post "$T/one" -H "X-Filler: $(head -c 30000 /dev/zero | tr '\0' x)"
+	assert_output 200
+	stop_listen
+	run -0 cmp "$T/out" "$T/one"
+}
+
 @test "a wrong method is answered 405 with the methods allowed" {
 	start_listen
 	run -0 curl -sS -D - -o /dev/null "http://127.0.0.1:$PORT/"

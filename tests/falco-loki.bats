@@ -110,6 +110,30 @@ secret() {
 	assert_equal "$stderr" "falco-loki: --tenant: 'a|b': letters, digits and !-_.*'() only"
 }
 
+@test "a tenant longer than Loki's 150 characters is a usage error" {
+	local id
+	id=$(head -c 151 /dev/zero | tr '\0' t)
+	run -2 --separate-stderr falco-loki -n --tenant "$id" </dev/null
+	assert_equal "$stderr" "falco-loki: --tenant: '$id': 1 to 150 characters"
+	run -0 --separate-stderr falco-loki -n --tenant "${id:1}" </dev/null
+}
+
+@test "a label name longer than Loki's 1024 bytes is a usage error" {
+	local name
+	name=$(head -c 1025 /dev/zero | tr '\0' n)
+	run -2 --separate-stderr falco-loki -n --label "$name=rule" </dev/null
+	assert_equal "$stderr" "falco-loki: --label: '$name': longer than Loki's 1024 bytes"
+	run -0 --separate-stderr falco-loki -n --label "${name:1}=rule" </dev/null
+}
+
+@test "an --extra-label value longer than Loki's 2048 bytes is a usage error" {
+	local value
+	value=$(head -c 2049 /dev/zero | tr '\0' v)
+	run -2 --separate-stderr falco-loki -n --extra-label "cluster=$value" </dev/null
+	assert_equal "$stderr" "falco-loki: --extra-label: value longer than Loki's 2048 bytes"
+	run -0 --separate-stderr falco-loki -n --extra-label "cluster=${value:1}" </dev/null
+}
+
 @test "--no-label of a label that is not there is a usage error" {
 	run -2 --separate-stderr falco-loki -n --no-label pod </dev/null
 	assert_equal "$stderr" "falco-loki: --no-label: 'pod': no such label"

@@ -1340,3 +1340,71 @@ falco-netpol: default/kubecon: already isolated by policy default/falco-pipes-qu
 		assert_equal "${stderr%%$'\n'*}" "falco-netpol: invalid option -- '${opt#-}'"
 	done
 }
+
+@test "an answer larger than 4 MiB fails the alert with one line, the pod left alone" {
+	# a pod that someone stuffed with 5 MiB of annotations
+	edit_state '.pods[0].metadata.annotations = {"filler": ("x" * 5242880)}'
+	start_api
+	run -1 --separate-stderr netpol --retries 0 <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': an answer larger than 4 MiB"}')"
+	stderr_is "falco-netpol: get pods 'default/kubecon': an answer larger than 4 MiB, not read"
+	run -0 requests
+	assert_output "GET /api/v1/namespaces/default/pods/kubecon"
+}
+
+@test "a token file larger than 16 KiB is refused at start, not sent cut short" {
+	head -c 16385 /dev/zero | tr '\0' t >"$TOKEN"
+	run -2 --separate-stderr falco-netpol --server https://127.0.0.1:9 --token-file "$TOKEN" </dev/null
+	assert_output ""
+	stderr_is "falco-netpol: '$TOKEN': File too large"
+}
+
+@test "an exec plugin printing more than 1 MiB is refused with one line per try" {
+	start_api
+	mkdir -p "$HOME/.kube"
+	cp "$CERTS/ca.crt" "$HOME/.kube/ca.crt"
+	printf '#!/bin/sh\nhead -c 2097152 /dev/zero\n' >"$HOME/.kube/plugin"
+	chmod +x "$HOME/.kube/plugin"
+	write_kubeconfig "$(printf '    exec:\n%s\n%s' \
+		'      apiVersion: client.authentication.k8s.io/v1' \
+		'      command: ./plugin')"
+	run -1 --separate-stderr falco-netpol --retries 0 <(sample 1)
+	assert_output "$(annotated "$(sample 1)" '{"action":"failed","namespace":"default","pod":"kubecon","policy":null,"reason":"get pods '"'default/kubecon'"': 401 Unauthorized"}')"
+	stderr_is "falco-netpol: exec plugin '$HOME/.kube/plugin': output larger than 1 MiB
+falco-netpol: exec plugin '$HOME/.kube/plugin': output larger than 1 MiB
+falco-netpol: get pods 'default/kubecon': 401 Unauthorized: Unauthorized
+falco-netpol: the credentials of $HOME/.kube/config: context 'test' were refused"
+}
+
+@test "a kubeconfig larger than 16 MiB is refused at start" {
+	mkdir -p "$HOME/.kube"
+	SERVER=https://127.0.0.1:9 write_kubeconfig '    token: good-token'
+	python3 -c 'import sys; sys.stdout.write(("# " + "x" * 1021 + "\n") * 16385)' >>"$HOME/.kube/config"
+	run -2 --separate-stderr falco-netpol </dev/null
+	assert_output ""
+	stderr_is "falco-netpol: $HOME/.kube/config: larger than 16 MiB"
+}
+
+@test "more than 64 --allow-cidr, --protect or --namespace is a usage error" {
+	local cidrs=() protect=() namespaces=() i
+	for i in $(seq 65); do
+		cidrs+=(--allow-cidr "10.0.$i.0/24")
+		protect+=(--protect "p$i")
+		namespaces+=(--namespace "n$i")
+	done
+	run -2 --separate-stderr falco-netpol -n "${cidrs[@]}" </dev/null
+	stderr_is "falco-netpol: --allow-cidr: more than 64"
+	run -2 --separate-stderr falco-netpol -n "${protect[@]}" </dev/null
+	stderr_is "falco-netpol: --protect: more than 64"
+	run -2 --separate-stderr falco-netpol -n "${namespaces[@]}" </dev/null
+	stderr_is "falco-netpol: --namespace: more than 64"
+}
+
+@test "a pod name longer than 253 bytes fails the alert and no request is made" {
+	local pod
+	start_api
+	pod=$(head -c 254 /dev/zero | tr '\0' p)
+	run -1 --separate-stderr netpol <(alert default "$pod")
+	assert_output "$(annotated "$(alert default "$pod")" '{"action":"failed","namespace":"default","pod":"'"$pod"'","policy":null,"reason":"invalid namespace or pod name"}')"
+	[ ! -s "$LOG" ] || fail "requests: $(cat "$LOG")"
+}

@@ -470,6 +470,30 @@ for line in open(sys.argv[1], "rb"):
 	assert_output 405
 }
 
+@test "--listen answers a body over 4 KiB with 413 and headers over 32 KiB with 431" {
+	local url=http://127.0.0.1:$LISTEN_PORT/metrics
+	head -c 4097 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run -0 curl -sS -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/body" "$url"
+	assert_output $'request body larger than 4096 bytes\n413'
+	run -0 curl -sS -o /dev/null -w '%{http_code}' -H "X-Filler: $(head -c 33000 /dev/zero | tr '\0' x)" "$url"
+	assert_output 431
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "$url"
+	assert_output 200
+}
+
+@test "--listen serves 64 connections at once: a 65th waits until one closes" {
+	local dir=$BATS_TEST_TMPDIR
+	mkfifo "$dir/fifo"
+	sleep 60 >"$dir/fifo" 3>&- &
+	FEEDER_PID=$!
+	falco-prom -q --listen 127.0.0.1:0 --port-file "$dir/ports" <"$dir/fifo" 2>"$dir/err" 3>&- &
+	PROM_PID=$!
+	wait_for_file "$dir/ports"
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$dir/request"
+	run -0 held-connections.py "$(head -n 1 "$dir/ports")" 64 "$dir/request"
+	assert_output $'waiting\nHTTP/1.1 200 OK'
+}
+
 @test "every scrape during counting sees one moment: lines read = alerts counted + dropped + bad" {
 	local dir=$BATS_TEST_TMPDIR i url lines=0 rc
 	{ alerts_with_pods 30000; echo 'not json'; alerts_with_pods 30000; } >"$dir/in"

@@ -307,6 +307,61 @@ $(sample 2)"
 	assert_equal "$(cat dead)" "$(sample 1; sample 2)"
 }
 
+@test "--fail-body searches the first 1 MiB of an answer: a match past it is not seen" {
+	start_receiver 'pad=1048000,200:"errors":true' 'pad=1048576,200:"errors":true'
+	run -1 --separate-stderr falco-webhook -q -u "$BASE/" --fail-body '"errors":true' \
+	    --dead-letter dead <(sample 1) <(sample 2)
+	assert_equal "$(requests)" 2
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ ${stderr_lines[0]} == "falco-webhook: '$BASE': 200 matches --fail-body: xxx"*" (1 try): 1 alert not delivered" ]] ||
+		fail "${stderr_lines[0]}"
+	assert_equal "${stderr_lines[1]}" "falco-webhook: 1 alert not delivered, kept in 'dead'"
+	assert_equal "$(cat dead)" "$(sample 1)"
+}
+
+@test "an answer whose body never ends is read in bounded memory and ends at --timeout" {
+	start_receiver flood
+	ASAN_OPTIONS=quarantine_size_mb=4 run -1 --separate-stderr /usr/bin/time -f 'rss %M' \
+	    falco-webhook -q -u "$BASE/" --timeout 3s --retries 0 --dead-letter dead <(sample 1)
+	assert_equal "$(requests)" 1
+	[[ ${stderr_lines[0]} == "falco-webhook: '$BASE': Operation timed out after "*" (1 try): 1 alert not delivered" ]] ||
+		fail "${stderr_lines[0]}"
+	assert_equal "${stderr_lines[1]}" "falco-webhook: 1 alert not delivered, kept in 'dead'"
+	assert_equal "$(cat dead)" "$(sample 1)"
+	# the server sent far more than the peak memory allowed (GiB in 3 s):
+	# what passed the 1 MiB kept was read and dropped
+	rss=$(sed -n 's/^rss //p' <<<"$stderr")
+	limit=40000
+	[[ $BUILD != */sanitize ]] || limit=120000
+	[ "$rss" -lt "$limit" ] || fail "peak RSS $rss KiB"
+	received=$(sed -n 's/.* with \([0-9]*\) bytes received.*/\1/p' <<<"${stderr_lines[0]}")
+	[ "$received" -gt $((limit * 1024 * 2)) ] || fail "only $received bytes received"
+}
+
+@test "past --max-spool reading waits, said once a backlog, and every alert is then posted in order" {
+	start_receiver hold
+	mkfifo fifo
+	falco-webhook -u "$BASE/" --queue-size 1 --max-spool 2K fifo >out 2>err 3>&- &
+	HOOK_PID=$!
+	exec 4>fifo
+	cat "$SAMPLES" >&4
+	wait_until 10 grep -q 'cannot take more' err || fail "never said: $(cat err)"
+	sleep 0.3
+	# one alert posted (held), one queued, 2 KiB on disk: reading paused
+	(( $(wc -l <out) < 8 )) || fail "$(wc -l <out) alerts read past the spool's 2 KiB"
+	touch "$RECV/release"
+	exec 4>&-
+	wait "$HOOK_PID"
+	HOOK_PID=
+	# said at the first backlog, and again only if one builds up anew
+	# after the queue was empty (the posts after the release may)
+	run -1 grep -v -E "^falco-webhook: '$STATE_DIRECTORY/falco-webhook\.queue\.[A-Za-z0-9]+' cannot take more: reading waits for the backlog\$" err
+	run -0 cmp out "$SAMPLES"
+	assert_equal "$(requests)" 16
+	for i in $(seq 16); do cat "$RECV/$i.body"; echo; done >posted
+	run -0 cmp posted "$SAMPLES"
+}
+
 @test "--rate spaces the requests" {
 	start_receiver
 	run -0 falco-webhook -q -u "$BASE/" --rate 1/1s <(sample 1; sample 2; sample 3)

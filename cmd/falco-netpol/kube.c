@@ -27,6 +27,8 @@
 #include "xalloc.h"
 
 #define EXEC_OUTPUT_MAX (1024 * 1024)
+/* etcd keeps objects of up to 1.5 MiB: any real one fits, a flood does not */
+#define KUBE_ANSWER_MAX (4 * 1024 * 1024)
 #define FIELD_MANAGER "falco-netpol"
 
 extern char **environ;
@@ -85,6 +87,7 @@ kube_new(const struct kube_access *a, const struct kube_settings *settings)
 	k->access = a;
 	k->settings = *settings;
 	k->options.timeout = settings->timeout;
+	k->options.max_answer = KUBE_ANSWER_MAX;
 	k->options.retries = settings->retries;
 	k->options.backoff_initial = 0.5;
 	k->options.cacert = a->ca_file;
@@ -184,7 +187,7 @@ exec_run(const struct kube_exec *e)
 {
 	char *info = exec_info(e);
 	char **envp = exec_environment(e, info);
-	int fds[2], status;
+	int fds[2], status, too_long = 0;
 	struct buf out = BUF_INIT;
 	char chunk[4096];
 	ssize_t n;
@@ -209,8 +212,11 @@ exec_run(const struct kube_exec *e)
 			continue;
 		if (n < 0)
 			break;
+		/* the rest is read, so the plugin is not stopped by a full pipe */
 		if (out.len + (size_t)n <= EXEC_OUTPUT_MAX)
 			buf_add(&out, chunk, (size_t)n);
+		else
+			too_long = 1;
 	}
 	close(fds[0]);
 	if (proc_wait(pid, &status) < 0)
@@ -221,6 +227,12 @@ exec_run(const struct kube_exec *e)
 		warnx("exec plugin '%s' failed%s%s", e->command,
 		    e->install_hint ? ": " : "",
 		    e->install_hint ? e->install_hint : "");
+		buf_free(&out);
+		return NULL;
+	}
+	if (too_long) {
+		warnx("exec plugin '%s': output larger than %d MiB", e->command,
+		    EXEC_OUTPUT_MAX >> 20);
 		buf_free(&out);
 		return NULL;
 	}
@@ -446,6 +458,23 @@ report_failure(struct kube *k, const char *method, const char *path,
 		    t.resource, verb_of(method));
 }
 
+/* an answer cut at KUBE_ANSWER_MAX cannot be read: a failure, whatever its status */
+static void
+report_too_large(const char *method, const char *path, const cJSON *sent,
+    struct kube_result *r)
+{
+	struct api_target t;
+	char call[640];
+
+	api_target_with_body(path, sent, &t);
+	describe_call(method, &t, call, sizeof(call));
+	snprintf(r->reason, sizeof(r->reason), "%.640s: an answer larger "
+	    "than %d MiB", call, KUBE_ANSWER_MAX >> 20);
+	warnx("%s: an answer larger than %d MiB, not read", call,
+	    KUBE_ANSWER_MAX >> 20);
+	r->status = 0;
+}
+
 /* --- calls --- */
 
 static int
@@ -515,6 +544,22 @@ send_with_token(struct kube *k, const struct http_request *base,
 	free(authorization);
 }
 
+static void
+judge_answer(struct kube *k, const char *method, const char *path,
+    const cJSON *sent, const long *quiet, const struct http_response *resp,
+    struct kube_result *r)
+{
+	int failed = resp->status < 200 || resp->status > 299;
+
+	r->body = resp->body ? cJSON_ParseWithLength(resp->body,
+	    resp->body_len) : NULL;
+	if (failed && !is_quiet(resp->status, quiet))
+		report_failure(k, method, path, sent, resp, r);
+	else if (failed)
+		snprintf(r->reason, sizeof(r->reason), "%ld %.64s",
+		    resp->status, status_reason(resp->status, r->body));
+}
+
 long
 kube_call(struct kube *k, const char *method, const char *path,
     const char *content_type, const cJSON *body, const long *quiet,
@@ -544,12 +589,10 @@ kube_call(struct kube *k, const char *method, const char *path,
 		send_with_token(k, &req, bearer_token(k, 1), &resp);
 	}
 	r->status = resp.status;
-	r->body = resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
-	if ((resp.status < 200 || resp.status > 299) && !is_quiet(resp.status, quiet))
-		report_failure(k, method, path, body, &resp, r);
-	else if (resp.status < 200 || resp.status > 299)
-		snprintf(r->reason, sizeof(r->reason), "%ld %.64s", resp.status,
-		    status_reason(resp.status, r->body));
+	if (resp.truncated)
+		report_too_large(method, path, body, r);
+	else
+		judge_answer(k, method, path, body, quiet, &resp, r);
 	http_response_free(&resp);
 	free((char *)(uintptr_t)req.url);
 	free(text);

@@ -19,6 +19,7 @@
 #include "exitcode.h"
 #include "netpol.h"
 #include "xalloc.h"
+#include "yamlfile.h"
 
 #define SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define MAX_KUBECONFIGS 16
@@ -97,16 +98,20 @@ kubeconfig_load(const char *path, struct kubeconfig_file *f)
 {
 	FILE *fp = fopen(path, "r");
 	yaml_parser_t parser;
+	struct yaml_file yf;
 	char *copy;
 
 	if (!fp)
 		return -1;
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
+	yaml_file_input(&parser, &yf, fp);
 	if (!yaml_parser_load(&parser, &f->doc)) {
+		if (yf.too_large)
+			errx(EXIT_USAGE, "%s: %s", path,
+			    yaml_file_problem(&parser, &yf));
 		errx(EXIT_USAGE, "%s:%zu: %s", path,
 		    parser.problem_mark.line + 1,
-		    parser.problem ? parser.problem : "invalid YAML");
+		    yaml_file_problem(&parser, &yf));
 	}
 	yaml_parser_delete(&parser);
 	fclose(fp);
@@ -285,12 +290,18 @@ char *
 kube_token_read(const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char buf[KUBE_TOKEN_MAX];
+	char buf[KUBE_TOKEN_MAX + 1];
 	size_t n;
 
 	if (!fp)
 		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	n = fread(buf, 1, KUBE_TOKEN_MAX, fp);
+	/* a token cut short would be refused with a 401 that says nothing */
+	if (n == KUBE_TOKEN_MAX && fgetc(fp) != EOF) {
+		fclose(fp);
+		errno = EFBIG;
+		return NULL;
+	}
 	fclose(fp);
 	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
 		n--;

@@ -55,6 +55,7 @@ struct kube_flags {
 void kube_access_load(const struct kube_flags *flags, struct kube_access *out);
 void kube_access_free(struct kube_access *a);
 
+/* bytes of a token file; a larger one is refused (EFBIG) */
 #define KUBE_TOKEN_MAX 16384
 /* a token file's text without trailing blanks, or NULL (errno set) */
 char *kube_token_read(const char *path);

@@ -14,7 +14,10 @@ SECONDS is the monotonic clock when the request's headers were read.
 
 Answers are given in order, one per request; the last one repeats
 (default "200:ok"). An answer is STATUS[:BODY][@RETRY_AFTER], "hang"
-(wait 30 seconds without answering, past any client timeout) or "hold"
+(wait 30 seconds without answering, past any client timeout), "flood"
+(200 and a chunked body of "x" that never ends, until the client goes or
+60 seconds pass: a broken or hostile server), "pad=N,ANSWER" (ANSWER
+with N bytes of "x" before its BODY) or "hold"
 (answer 200 ok only once the file DIR/release exists, waiting at most 120
 seconds: the test decides when the webhook answers) or "drop" (close the
 connection without an answer). A BODY that starts
@@ -52,8 +55,12 @@ checks = {"validate": None, "headers": [], "max_body": None}
 
 
 def parse_answer(text):
-    if text in ("hang", "hold", "drop"):
+    if text in ("hang", "hold", "drop", "flood"):
         return (text, None, None)
+    if text.startswith("pad="):
+        pad, _, text = text[4:].partition(",")
+        status, body, retry_after = parse_answer(text)
+        return (status, "x" * int(pad) + (body or ""), retry_after)
     retry_after = None
     if "@" in text:
         text, retry_after = text.split("@", 1)
@@ -140,6 +147,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status == "drop":
             self.close_connection = True
             return
+        if status == "flood":
+            self.flood()
+            return
         if status == "hold":
             release = os.path.join(outdir, "release")
             deadline = time.monotonic() + 120
@@ -157,6 +167,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def flood(self):
+        chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        deadline = time.monotonic() + 60
+        try:
+            while time.monotonic() < deadline:
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
 
     do_POST = handle_any
     do_GET = handle_any
