@@ -476,6 +476,42 @@ falco-route: '!cat >/dev/null; exit 3': 1 undelivered alert kept in '$STATE_DIRE
 	assert_output ""
 }
 
+@test "--queue-bytes bounds a queue in bytes: past them alerts spool, and replay in order" {
+	numbered 100 >seq.ndjson
+	mkfifo sink
+	# the bytes of the first five alerts, newlines included
+	falco-route --verbose --queue-bytes "$(head -n 5 seq.ndjson | wc -c)" \
+	    --spool-dir spool --when 'rule exists' --to sink \
+	    seq.ndjson >out.stdout 2>out.stderr 3>&- &
+	ROUTE_PID=$!
+	wait_until 10 has_spool spool
+	cat sink >got.ndjson
+	route_wait
+	assert_equal "$status" 0
+	run -0 cmp got.ndjson seq.ndjson
+	run -0 cat out.stderr
+	assert_line --index 0 "falco-route: 'sink': 100 delivered, 95 spooled, 0 dropped, 0 failed"
+}
+
+@test "--queue-bytes with --on-full drop keeps what fits in the bytes and drops the rest" {
+	numbered 20 >seq.ndjson
+	mkfifo sink
+	run -1 --separate-stderr falco-route --queue-bytes "$(head -n 3 seq.ndjson | wc -c)" \
+	    --on-full drop --drain-timeout 0.2 --when 'rule exists' --to sink seq.ndjson
+	stderr_line 0 "falco-route: 'sink': 0 delivered, 0 spooled, 17 dropped, 3 failed"
+	run -0 cat "$TMPDIR"/falco-route.failed.*
+	assert_output "$(head -n 3 seq.ndjson)"
+}
+
+@test "--queue-bytes takes a size and refuses one that is not" {
+	run -2 --separate-stderr falco-route --queue-bytes 0 --when 'rule exists' --to - /dev/null
+	assert_equal "$stderr" "falco-route: --queue-bytes: '0': too small"
+	run -2 --separate-stderr falco-route --queue-bytes 12X --when 'rule exists' --to - /dev/null
+	assert_equal "$stderr" "falco-route: --queue-bytes: '12X': invalid (a number of bytes, or with K, M, G)"
+	run -0 falco-route --queue-bytes 64K --when 'rule exists' --to - "$SAMPLES"
+	assert_equal "${#lines[@]}" 16
+}
+
 @test "--on-full drop drops what a full queue cannot hold and counts it" {
 	numbered 20 >seq.ndjson
 	mkfifo sink

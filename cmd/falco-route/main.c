@@ -56,6 +56,7 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_ON_FULL,
 	OPT_QUEUE,
+	OPT_QUEUE_BYTES,
 	OPT_RESTART_MAX,
 	OPT_SPOOL_DIR,
 	OPT_VERBOSE,
@@ -76,6 +77,8 @@ static const struct opt_spec options[] = {
 	    "load the lists and macros of a Falco rules file (repeatable)" },
 	{ "queue", OPT_QUEUE, required_argument, "N",
 	    "alerts waiting per sink before --on-full applies (default 10000)" },
+	{ "queue-bytes", OPT_QUEUE_BYTES, required_argument, "SIZE",
+	    "bytes of alerts waiting per sink before --on-full (default 16M)" },
 	{ "on-full", OPT_ON_FULL, required_argument, "MODE",
 	    "spool, block or drop when a queue is full (default spool)" },
 	{ "spool-dir", OPT_SPOOL_DIR, required_argument, "DIR",
@@ -429,6 +432,10 @@ parse_option(void *ctx, int key, const char *arg)
 	case OPT_QUEUE:
 		c->queue_max = (size_t)num_parse(arg, 1, 100000000, "--queue");
 		break;
+	case OPT_QUEUE_BYTES:
+		c->queue_bytes = size_parse(arg, 1, (size_t)1 << 40,
+		    "--queue-bytes");
+		break;
 	case OPT_RESTART_MAX:
 		c->restart_max = (int)num_parse(arg, 0, 1000, "--restart-max");
 		break;
@@ -468,6 +475,7 @@ main(int argc, char **argv)
 		.config = {
 			.default_name = "-",
 			.queue_max = 10000,
+			.queue_bytes = 16 << 20,
 			.on_full = ON_FULL_SPOOL,
 			.restart_max = 5,
 			.max_procs = 4,

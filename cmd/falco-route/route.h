@@ -32,7 +32,8 @@ struct config {
 	const char *default_name;	/* --default */
 	int first_only;		/* --first */
 	size_t max_line;	/* --max-line-bytes */
-	size_t queue_max;	/* alerts waiting per sink before on_full */
+	size_t queue_max;	/* --queue: alerts waiting per sink before on_full */
+	size_t queue_bytes;	/* --queue-bytes: what they may hold in memory */
 	enum on_full on_full;
 	const char *spool_dir;
 	int restart_max;	/* restarts of a |CMD without progress */
@@ -57,6 +58,7 @@ struct item_ring {
 	size_t count;
 	size_t sent;
 	size_t sent_bytes;
+	size_t bytes;		/* of all its items, sent or not */
 };
 
 struct sink {

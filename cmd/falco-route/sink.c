@@ -85,6 +85,7 @@ ring_push(struct item_ring *q, struct item item)
 		q->head = 0;
 	}
 	*ring_at(q, q->count++) = item;
+	q->bytes += item.len;
 }
 
 static struct item
@@ -94,6 +95,7 @@ ring_pop(struct item_ring *q)
 
 	q->head = (q->head + 1) & (q->cap - 1);
 	q->count--;
+	q->bytes -= item.len;
 	return item;
 }
 
@@ -101,6 +103,29 @@ static size_t
 pending(const struct sink *s)
 {
 	return s->queue.count - s->queue.sent;
+}
+
+/* bytes of the alerts not yet written (a pipe's unread ones are apart) */
+static size_t
+pending_bytes(const struct sink *s)
+{
+	return s->queue.bytes - s->queue.sent_bytes;
+}
+
+/* the queue holds --queue alerts or --queue-bytes: what comes waits */
+static int
+queue_at_bound(const struct router *r, const struct sink *s)
+{
+	return pending(s) >= r->config.queue_max ||
+	    pending_bytes(s) >= r->config.queue_bytes;
+}
+
+/* below half of both bounds: time to take alerts back from the spool */
+static int
+queue_low(const struct router *r, const struct sink *s)
+{
+	return pending(s) < r->config.queue_max / 2 + 1 &&
+	    pending_bytes(s) < r->config.queue_bytes / 2 + 1;
 }
 
 static struct item
@@ -443,7 +468,7 @@ sink_refill(const struct router *r, struct sink *s)
 {
 	struct item item;
 
-	while (pending(s) < r->config.queue_max && spool_take_item(s, &item))
+	while (!queue_at_bound(r, s) && spool_take_item(s, &item))
 		ring_push(&s->queue, item);
 }
 
@@ -553,7 +578,7 @@ sink_write(struct router *r, struct sink *s)
 		s->write_off += (size_t)n;
 		if (s->write_off == item->len)
 			sink_item_written(s);
-		if (pending(s) < r->config.queue_max / 2 + 1)
+		if (queue_low(r, s))
 			sink_refill(r, s);
 	}
 }
@@ -824,7 +849,7 @@ sink_pump(struct router *r, struct sink *s)
 	sink_flush(r, s);
 	if (s->dead)
 		return;
-	if (pending(s) < r->config.queue_max / 2 + 1)
+	if (queue_low(r, s))
 		sink_refill(r, s);
 	if (s->kind != SINK_EXEC) {
 		sink_write(r, s);
@@ -891,7 +916,7 @@ sink_batch(struct router *r, struct sink *s, const char *line, size_t len)
 	buf_addc(&s->batch, '\n');
 	/* the batch counts against --queue as queued alerts do */
 	if (++s->batch_alerts >= r->config.queue_max ||
-	    s->batch.len >= BATCH_BYTES)
+	    s->batch.len >= BATCH_BYTES || s->batch.len >= r->config.queue_bytes)
 		sink_flush(r, s);
 }
 
@@ -913,7 +938,7 @@ sink_give(struct router *r, struct sink *s, const char *line, size_t len)
 	}
 	/* what is batched goes before this one */
 	sink_flush(r, s);
-	if (spool_records(s->spool) > 0 || pending(s) >= r->config.queue_max) {
+	if (spool_records(s->spool) > 0 || queue_at_bound(r, s)) {
 		if (sink_overflow(r, s, line, len) < 0)
 			return -1;
 		sink_pump(r, s);
@@ -931,8 +956,11 @@ sink_full(const struct router *r, const struct sink *s)
 	if (s->dead)
 		return 0;
 	if (r->config.on_full == ON_FULL_BLOCK)
-		return pending(s) >= r->config.queue_max;
-	return pending(s) > r->config.queue_max;
+		return queue_at_bound(r, s);
+	/* past a bound only when the spool failed; one alert larger than
+	 * --queue-bytes on its own is not that */
+	return pending(s) > r->config.queue_max ||
+	    (pending(s) > 1 && pending_bytes(s) > r->config.queue_bytes);
 }
 
 static void

@@ -15,6 +15,7 @@ complete -c falco-route -s d -l default -x -a '(__falco_route_sinks)' -d 'Where 
 complete -c falco-route -s f -l routes -r -F -d 'Read routes from a file, CONDITION -> SINK a line'
 complete -c falco-route -s l -l lists -r -F -d 'Load the "- list:" items of a Falco rules file'
 complete -c falco-route -l queue -x -d 'Alerts held per sink before --on-full applies'
+complete -c falco-route -l queue-bytes -x -d 'Bytes of alerts held per sink before --on-full applies'
 complete -c falco-route -l on-full -x -a 'spool block drop' -d 'What a full queue does'
 complete -c falco-route -l spool-dir -x -a '(__fish_complete_directories)' -d 'Directory for spool files'
 complete -c falco-route -l restart-max -x -d 'Restarts of a |CMD that reads nothing'
