@@ -13,6 +13,9 @@
 #include "operand.h"
 #include "xalloc.h"
 
+/* wider would be a typo, and costs memory per alert */
+#define FORMAT_WIDTH_MAX 100000
+
 /* A format is a sequence of literal texts and fields. */
 struct piece {
 	char *text;		/* literal text; NULL for a field */
@@ -176,7 +179,10 @@ compile(const char *spec, int falco_mark, const char **error)
 			goto fail;
 		}
 		for (p++; *p >= '0' && *p <= '9'; p++)
-			width = width < 100000 ? width * 10 + (*p - '0') : width;
+			if ((width = width * 10 + (*p - '0')) > FORMAT_WIDTH_MAX) {
+				*error = "a width is at most 100000";
+				goto fail;
+			}
 		if (*p == '\0') {
 			*error = "a width must be followed by a field name";
 			goto fail;

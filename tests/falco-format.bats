@@ -107,6 +107,14 @@ a key of output_fields <NA> <NA>
 	refused 'x %10' 'a width must be followed by a field name'
 }
 
+@test "a width up to 100000 is taken, a wider one is refused" {
+	format '%100000rule|' "$SAMPLES"
+	assert_equal "${#lines[@]}" 16
+	assert_equal "${#lines[0]}" 100001
+	refused '%100001rule' 'a width is at most 100000'
+	refused '%1234567rule' 'a width is at most 100000'
+}
+
 @test "a name followed by ( that is no transformer is refused" {
 	refused '%touper(proc.name)' "unknown transformer 'touper'"
 }
