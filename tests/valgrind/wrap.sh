@@ -5,10 +5,12 @@
 # in PATH (FALCO_PIPES_WRAPPERS), so the tests, which call programs by
 # name, run them all under valgrind without a change.
 #
-# valgrind is given the program's name and finds it in PATH, the real
-# program's directory first: the program's argv[0], which getopt puts in
-# its messages, is then its name as in a run without valgrind (commands
-# the program itself runs find the real programs, unwrapped).
+# valgrind is given the program's name and finds it in PATH, first in a
+# directory that holds that one program (a link to the real one): the
+# program's argv[0], which getopt puts in its messages, is then its name
+# as in a run without valgrind, and the commands the program itself runs
+# are looked up in PATH as the test set it (a test's own stand-in for
+# falco-slack is found before the wrapper).
 #
 # valgrind keeps files of its own in $TMPDIR and gives up when it cannot:
 # a run whose TMPDIR is not a writable directory (a test of that very
@@ -29,12 +31,14 @@ mkdir -p "$dir/log"
 for real in "$build"/falco-* "$build"/tests/*; do
 	[ -f "$real" ] && [ -x "$real" ] || continue
 	name=$(basename "$real")
+	mkdir -p "$dir/real/$name"
+	ln -s "$real" "$dir/real/$name/$name"
 	cat >"$dir/$name" <<-WRAPPER
 	#!/bin/sh
 	# made by tests/valgrind/wrap.sh: $name under valgrind memcheck
 	[ -d "\${TMPDIR:-/tmp}" ] && [ -w "\${TMPDIR:-/tmp}" ] ||
 		exec "$real" "\$@"
-	PATH="$(dirname "$real"):\$PATH" exec valgrind --quiet \\
+	PATH="$dir/real/$name:\$PATH" exec valgrind --quiet \\
 		--tool=memcheck --error-exitcode=99 \\
 		--leak-check=full --show-leak-kinds=definite \\
 		--errors-for-leak-kinds=definite --num-callers=40 \\
