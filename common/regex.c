@@ -32,7 +32,18 @@ struct regex {
 struct per_thread {
 	pcre2_match_data *data;
 	pcre2_jit_stack *jit_stack;	/* NULL: PCRE2's own 32 KiB */
+	char *subject;		/* the value, copied, SUBJECT_SLACK zeros after */
+	size_t subject_cap;
 };
+
+/*
+ * The JIT's SIMD scans load the subject in aligned 16-byte blocks, which
+ * may reach past its end: harmless inside one page, yet outside what was
+ * allocated (valgrind says so), and a block at a page's end has made
+ * PCRE2 fault before. A copy in memory of our own, with zeroed room after
+ * it, keeps every load in bounds; it costs a memcpy of the value.
+ */
+#define SUBJECT_SLACK 64
 
 static pthread_key_t per_thread_key;
 static pthread_once_t per_thread_once = PTHREAD_ONCE_INIT;
@@ -44,6 +55,7 @@ per_thread_free(void *p)
 
 	pcre2_match_data_free(t->data);
 	pcre2_jit_stack_free(t->jit_stack);
+	free(t->subject);
 	free(t);
 }
 
@@ -154,13 +166,28 @@ limit_name(int rc)
 	}
 }
 
+/* the value in the thread's own padded copy (see SUBJECT_SLACK) */
+static const char *
+subject_copy(struct per_thread *t, const char *s, size_t len)
+{
+	if (len + SUBJECT_SLACK > t->subject_cap) {
+		free(t->subject);
+		t->subject_cap = len + SUBJECT_SLACK;
+		t->subject = xmalloc(t->subject_cap);
+	}
+	memcpy(t->subject, s, len);
+	memset(t->subject + len, 0, SUBJECT_SLACK);
+	return t->subject;
+}
+
 int
 regex_match(const struct regex *re, const char *s, size_t len)
 {
+	struct per_thread *t = per_thread();
 	int rc;
 
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, per_thread()->data,
-	    re->limits);
+	rc = pcre2_match(re->code, (PCRE2_SPTR)subject_copy(t, s, len), len,
+	    0, 0, t->data, re->limits);
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
